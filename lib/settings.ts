@@ -1,0 +1,50 @@
+/** Course settings: a profile (how much data and training) plus choices read from the environment. */
+
+/** How much a run trains: `smoke` for tests, `quick` for a few CPU minutes, `full` for the lesson's scale. */
+export type ProfileName = "smoke" | "quick" | "full";
+/** Which dataset to use; `auto` prefers MNIST when its files are available and otherwise uses Fashion-MNIST. */
+export type DatasetChoice = "auto" | "mnist" | "fashion-mnist";
+/** Which tfjs backend to use; `auto` picks the fastest one that passes a training health check. */
+export type BackendChoice = "auto" | "tensorflow" | "wasm" | "cpu";
+
+/** The numbers a profile sets; notebooks copy them into their settings cell. */
+export interface Profile {
+  name: ProfileName;
+  /** Training epochs. */
+  epochs: number;
+  /** Training images used (`null` = all of them). */
+  trainSize: number | null;
+  /** Validation images used (`null` = all of them). */
+  validationSize: number | null;
+  /** Images per training step. */
+  batchSize: number;
+}
+
+/** The three profiles; `quick` is sized for a few minutes per training cell on a 2-core CPU. */
+export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
+  smoke: { name: "smoke", epochs: 1, trainSize: 512, validationSize: 128, batchSize: 64 },
+  quick: { name: "quick", epochs: 5, trainSize: 12000, validationSize: 2000, batchSize: 128 },
+  full: { name: "full", epochs: 25, trainSize: null, validationSize: null, batchSize: 128 },
+};
+
+function oneOf<T extends string>(variable: string, allowed: readonly T[], fallback: T): T {
+  const raw = process.env[variable]?.trim();
+  if (!raw) return fallback;
+  if ((allowed as readonly string[]).includes(raw)) return raw as T;
+  throw new Error(`${variable}=${raw} is not one of ${allowed.join(", ")}. Unset it or pick one of those.`);
+}
+
+/** The profile named by AE_PROFILE (default `quick`). */
+export function currentProfile(): Profile {
+  return PROFILES[oneOf<ProfileName>("AE_PROFILE", ["smoke", "quick", "full"], "quick")];
+}
+
+/** The dataset named by AE_DATASET (default `auto`). */
+export function datasetFromEnvironment(): DatasetChoice {
+  return oneOf<DatasetChoice>("AE_DATASET", ["auto", "mnist", "fashion-mnist"], "auto");
+}
+
+/** The backend named by AE_BACKEND (default `auto`). */
+export function backendFromEnvironment(): BackendChoice {
+  return oneOf<BackendChoice>("AE_BACKEND", ["auto", "tensorflow", "wasm", "cpu"], "auto");
+}
