@@ -1,9 +1,8 @@
 /** Course settings: a profile (how much data and training) plus choices read from the environment. */
+import type { DatasetChoice } from "./data/datasets";
 
 /** How much a run trains: `smoke` for tests, `quick` for a few CPU minutes, `full` for the lesson's scale. */
 export type ProfileName = "smoke" | "quick" | "full";
-/** Which dataset to use; `auto` prefers MNIST when its files are available and otherwise uses Fashion-MNIST. */
-export type DatasetChoice = "auto" | "mnist" | "fashion-mnist";
 /** Which tfjs backend to use; `auto` picks the fastest one that passes a training health check. */
 export type BackendChoice = "auto" | "tensorflow" | "wasm" | "cpu";
 

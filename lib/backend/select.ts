@@ -1,5 +1,6 @@
 /** Picks the fastest tfjs backend that can train the course's models: native TensorFlow → WebAssembly → plain JS. */
 import * as tf from "@tensorflow/tfjs";
+import { recordFigures } from "../figures";
 import { backendFromEnvironment, type BackendChoice } from "../settings";
 import { registerWasmTrainingKernels } from "./wasm-training";
 
@@ -30,7 +31,10 @@ async function load(name: BackendName): Promise<void> {
     try {
       require("@tensorflow/tfjs-node");
     } catch (error) {
-      throw new Error(`@tensorflow/tfjs-node is not installed or did not load (${firstLine(error)})`);
+      throw new Error(
+        `@tensorflow/tfjs-node is not installed or did not load (${firstLine(error)}); ` +
+          "`npm install @tensorflow/tfjs-node` adds it where a prebuilt binary exists",
+      );
     }
   } else if (name === "wasm") {
     require("@tensorflow/tfjs-backend-wasm");
@@ -86,6 +90,7 @@ export async function selectBackend(preference: BackendChoice = backendFromEnvir
           : `Using the "${name}" backend because AE_BACKEND (or the notebook) asked for it: ${WHY[name]}.`;
       const selection: BackendSelection = { name, reason, skipped };
       current = { preference, selection };
+      recordFigures({ backend: name });
       console.log(reason);
       return selection;
     } catch (error) {

@@ -1,5 +1,5 @@
 /** Training progress: one line updated in place in a notebook, plus a permanent line per epoch. */
-import { notebookDisplay } from "../notebook";
+import { notebookDisplay } from "../show/display";
 
 /** Where a training loop reports to. */
 export interface ProgressReporter {

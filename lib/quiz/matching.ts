@@ -1,0 +1,262 @@
+/**
+ * Answer matching: tolerant about how an answer is written, strict about what it says. Answers come as JS values
+ * from notebooks or as parsed JSON from answer files; anything of the wrong kind is graded wrong with a message,
+ * never thrown.
+ */
+import type { ItemStatus } from "../tasks/report";
+import type {
+  MultipleChoiceQuestion,
+  NumericQuestion,
+  Question,
+  QuizOption,
+  ShapeQuestion,
+  SingleChoiceQuestion,
+  TextQuestion,
+  TrueFalseQuestion,
+} from "./schema";
+
+/** How one answer matched: the share of the points earned (0–1) and, when useful, why. */
+export interface MatchOutcome {
+  status: ItemStatus;
+  credit: number;
+  message?: string;
+}
+
+const RIGHT: MatchOutcome = { status: "right", credit: 1 };
+const WRONG: MatchOutcome = { status: "wrong", credit: 0 };
+const UNANSWERED: MatchOutcome = { status: "unanswered", credit: 0 };
+
+function wrongKind(message: string): MatchOutcome {
+  return { status: "wrong", credit: 0, message };
+}
+
+/** Describes a value for a message, e.g. `the text "abc"`, `the number 3`. */
+export function describeValue(value: unknown): string {
+  if (typeof value === "string") return `the text ${JSON.stringify(value)}`;
+  if (typeof value === "number") return `the number ${value}`;
+  if (typeof value === "boolean") return `${value}`;
+  if (Array.isArray(value)) return `the list ${truncate(safeJson(value), 40)}`;
+  if (value === null || value === undefined) return "nothing";
+  return `a value of type ${typeof value}`;
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+function truncate(text: string, length: number): string {
+  return text.length <= length ? text : `${text.slice(0, length - 1)}…`;
+}
+
+/** True for the values that mean "not answered yet": undefined, null, blank text and the empty list. */
+export function isBlank(value: unknown): boolean {
+  return (
+    value === undefined ||
+    value === null ||
+    (typeof value === "string" && value.trim() === "") ||
+    (Array.isArray(value) && value.length === 0)
+  );
+}
+
+/** Lower-cases and collapses whitespace so "  Latent   Space " equals "latent space". */
+export function normalizeText(text: string): string {
+  return text.normalize("NFKC").trim().replace(/\s+/g, " ").toLowerCase();
+}
+
+/** A decimal number in plain or scientific notation: `0.5`, `.5`, `-5e-1`, `+2`. No hex, no NaN, no Infinity. */
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/** Reads a number from a number or a text such as " .5 ", "5e-1" or "−0.5" (Unicode minus); undefined if it is none. */
+export function parseNumber(value: unknown): number | undefined {
+  if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
+  if (typeof value !== "string") return undefined;
+  const text = value.trim().replace(/^\u2212/, "-");
+  return DECIMAL.test(text) ? Number(text) : undefined;
+}
+
+const TRUE_WORDS = ["true", "yes"];
+const FALSE_WORDS = ["false", "no"];
+
+/** Reads true/false from a boolean or the words true/false/yes/no in any case; undefined otherwise. */
+export function parseBoolean(value: unknown): boolean | undefined {
+  if (typeof value === "boolean") return value;
+  if (typeof value !== "string") return undefined;
+  const word = normalizeText(value);
+  if (TRUE_WORDS.includes(word)) return true;
+  if (FALSE_WORDS.includes(word)) return false;
+  return undefined;
+}
+
+/** One shape dimension: a whole number ≥ 0, or null/None/? for a dimension left open (the batch size). */
+function parseDimension(value: unknown): number | null | undefined {
+  if (value === null) return null;
+  if (typeof value === "number") return Number.isInteger(value) && value >= 0 ? value : undefined;
+  if (typeof value !== "string") return undefined;
+  const text = value.trim();
+  if (/^\d+$/.test(text)) return Number(text);
+  if (/^(null|none|\?)$/i.test(text)) return null;
+  return undefined;
+}
+
+/**
+ * Reads a tensor shape from a list such as [4, 4, 8] or [null, 28, 28, 1], or from a text such as "[4,4,8]",
+ * "4x4x8", "4×4×8", "(4, 4, 8)", "(None, 28, 28, 1)" or "(784,)"; undefined if it is none.
+ */
+export function parseShape(value: unknown): Array<number | null> | undefined {
+  let parts: unknown[];
+  if (Array.isArray(value)) {
+    parts = value;
+  } else if (typeof value === "string") {
+    let inner = value.trim();
+    const bracketed = /^\[(.*)\]$/s.exec(inner) ?? /^\((.*)\)$/s.exec(inner);
+    if (bracketed) inner = bracketed[1].trim();
+    if (inner === "") return undefined;
+    if (inner.includes(",")) parts = inner.split(",");
+    else if (/[x×*]/i.test(inner)) parts = inner.split(/[x×*]/i);
+    else parts = inner.split(/\s+/);
+    // A one-dimensional Python tuple is written "(784,)".
+    if (parts.length > 1 && String(parts[parts.length - 1]).trim() === "") parts = parts.slice(0, -1);
+  } else {
+    return undefined;
+  }
+  if (parts.length === 0) return undefined;
+  const shape = parts.map(parseDimension);
+  return shape.every((dim) => dim !== undefined) ? (shape as Array<number | null>) : undefined;
+}
+
+/** Finds the option a value picks: by id (case-insensitive) or by the option's full text. */
+function resolveOption(options: QuizOption[], value: unknown): QuizOption | undefined {
+  if (typeof value !== "string" && typeof value !== "number") return undefined;
+  const wanted = normalizeText(String(value));
+  return (
+    options.find((option) => normalizeText(option.id) === wanted) ??
+    options.find((option) => normalizeText(option.text) === wanted)
+  );
+}
+
+function optionList(options: QuizOption[]): string {
+  return options.map((option) => option.id).join(", ");
+}
+
+function matchSingle(question: SingleChoiceQuestion, value: unknown): MatchOutcome {
+  if (Array.isArray(value)) return wrongKind("pick one option id, not a list");
+  const picked = resolveOption(question.options, value);
+  if (!picked) return wrongKind(`${describeValue(value)} is not one of the options (${optionList(question.options)})`);
+  return picked.id === question.answer ? RIGHT : WRONG;
+}
+
+/** Splits "a, c" or "a c" into option ids, unless the whole text names a single option. */
+function pickedValues(question: MultipleChoiceQuestion, value: unknown): unknown[] | undefined {
+  if (Array.isArray(value)) return value;
+  if (typeof value !== "string") return undefined;
+  if (resolveOption(question.options, value)) return [value];
+  return value.split(/[\s,;]+/).filter((part) => part !== "");
+}
+
+/**
+ * Multiple choice with partial credit: (right picks − wrong picks) / number of right options, at least 0.
+ * Picking everything therefore earns nothing unless every option is right.
+ */
+function matchMultiple(question: MultipleChoiceQuestion, value: unknown): MatchOutcome {
+  const values = pickedValues(question, value);
+  if (!values) return wrongKind(`expected a list of option ids such as ["a", "c"], got ${describeValue(value)}`);
+  const picked = new Set<string>();
+  for (const item of values) {
+    const option = resolveOption(question.options, item);
+    if (!option) return wrongKind(`${describeValue(item)} is not one of the options (${optionList(question.options)})`);
+    picked.add(option.id);
+  }
+  const rightPicks = [...picked].filter((id) => question.answer.includes(id)).length;
+  const wrongPicks = picked.size - rightPicks;
+  const credit = Math.max(0, (rightPicks - wrongPicks) / question.answer.length);
+  if (credit === 1) return RIGHT;
+  const missing = rightPicks < question.answer.length ? "; at least one right option is not picked" : "";
+  const message = `${rightPicks} of your picks ${rightPicks === 1 ? "is" : "are"} right and ${wrongPicks} ${wrongPicks === 1 ? "is" : "are"} wrong${missing}`;
+  return { status: credit > 0 ? "partial" : "wrong", credit, message };
+}
+
+function matchTrueFalse(question: TrueFalseQuestion, value: unknown): MatchOutcome {
+  const given = parseBoolean(value);
+  if (given === undefined) return wrongKind(`expected true or false (or "yes"/"no"), got ${describeValue(value)}`);
+  return given === question.answer ? RIGHT : WRONG;
+}
+
+/** The largest distance from the answer that still counts as right; a hair above zero absorbs float rounding. */
+function allowedError(question: NumericQuestion): number {
+  const { abs = 0, rel = 0 } = question.tolerance ?? {};
+  return Math.max(abs, rel * Math.abs(question.answer), 1e-9 * Math.max(1, Math.abs(question.answer)));
+}
+
+function matchNumeric(question: NumericQuestion, value: unknown): MatchOutcome {
+  const given = parseNumber(value);
+  if (given === undefined) return wrongKind(`expected a number such as 0.5 or 5e-1, got ${describeValue(value)}`);
+  // A flipped sign is a different answer, however wide the tolerance.
+  if (question.answer !== 0 && given !== 0 && Math.sign(given) !== Math.sign(question.answer)) return WRONG;
+  return Math.abs(given - question.answer) <= allowedError(question) ? RIGHT : WRONG;
+}
+
+function matchText(question: TextQuestion, value: unknown): MatchOutcome {
+  if (typeof value !== "string") return wrongKind(`expected a text in quotes, got ${describeValue(value)}`);
+  const given = normalizeText(value);
+  return question.accepted.some((accepted) => normalizeText(accepted) === given) ? RIGHT : WRONG;
+}
+
+function matchShape(question: ShapeQuestion, value: unknown): MatchOutcome {
+  const given = parseShape(value);
+  if (!given) return wrongKind(`expected a shape such as [4, 4, 8], "4x4x8" or "(4, 4, 8)", got ${describeValue(value)}`);
+  if (given.length !== question.answer.length) {
+    return { ...WRONG, message: `your shape has ${given.length} dimension${given.length === 1 ? "" : "s"}; the question asks for a different number` };
+  }
+  return given.every((dim, index) => dim === question.answer[index]) ? RIGHT : WRONG;
+}
+
+/** Grades one answer to one question. Never throws, whatever the value. */
+export function matchAnswer(question: Question, value: unknown): MatchOutcome {
+  if (isBlank(value)) return UNANSWERED;
+  switch (question.type) {
+    case "single":
+      return matchSingle(question, value);
+    case "multiple":
+      return matchMultiple(question, value);
+    case "truefalse":
+      return matchTrueFalse(question, value);
+    case "numeric":
+      return matchNumeric(question, value);
+    case "text":
+      return matchText(question, value);
+    case "shape":
+      return matchShape(question, value);
+  }
+}
+
+/** Formats a shape the way tfjs prints one: [null, 28, 28, 1]. */
+export function formatShape(shape: ReadonlyArray<number | null>): string {
+  return `[${shape.map((dim) => (dim === null ? "null" : String(dim))).join(", ")}]`;
+}
+
+/** The right answer written out, for when a learner asks to see it. */
+export function formatSolution(question: Question): string {
+  switch (question.type) {
+    case "single": {
+      const option = question.options.find((candidate) => candidate.id === question.answer);
+      return `${question.answer} (${option?.text ?? ""})`;
+    }
+    case "multiple":
+      return question.answer.join(", ");
+    case "truefalse":
+      return String(question.answer);
+    case "numeric": {
+      const { abs = 0, rel = 0 } = question.tolerance ?? {};
+      const margin = Math.max(abs, rel * Math.abs(question.answer));
+      return margin > 0 ? `${question.answer} (± ${Number(margin.toPrecision(3))})` : String(question.answer);
+    }
+    case "text":
+      return question.accepted[0];
+    case "shape":
+      return formatShape(question.answer);
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * The learner's record of attempts: a JSON file at the project root (.course-progress.json, ignored by git), or
+ * wherever AE_PROGRESS_FILE points. Written atomically; a file that cannot be read is moved aside, never overwritten.
+ */
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { GradedReport, ItemStatus, ReportKind } from "../tasks/report";
+import { findProjectRoot } from "./files";
+
+/** One graded item as kept in the progress file. */
+export interface AttemptItem {
+  id: string;
+  label: string;
+  status: ItemStatus;
+  points: number;
+  maxPoints: number;
+}
+
+/** One check of a quiz or task. */
+export interface Attempt {
+  kind: ReportKind;
+  id: string;
+  title: string;
+  /** ISO time of the check. */
+  at: string;
+  score: number;
+  max: number;
+  items: AttemptItem[];
+}
+
+/** The whole progress file. */
+export interface ProgressData {
+  version: 1;
+  attempts: Attempt[];
+}
+
+/** Progress read from disk, with a warning when a broken file had to be moved aside. */
+export interface ProgressRead {
+  data: ProgressData;
+  warning?: string;
+}
+
+/** The progress file: $AE_PROGRESS_FILE if set, else <project root>/.course-progress.json. */
+export function progressFilePath(): string {
+  const fromEnv = process.env.AE_PROGRESS_FILE;
+  return fromEnv && fromEnv.trim() !== "" ? path.resolve(fromEnv) : path.join(findProjectRoot(), ".course-progress.json");
+}
+
+function emptyProgress(): ProgressData {
+  return { version: 1, attempts: [] };
+}
+
+function isAttempt(value: unknown): value is Attempt {
+  if (typeof value !== "object" || value === null) return false;
+  const attempt = value as Partial<Attempt>;
+  return (
+    (attempt.kind === "quiz" || attempt.kind === "task") &&
+    typeof attempt.id === "string" &&
+    typeof attempt.score === "number" &&
+    typeof attempt.max === "number" &&
+    Array.isArray(attempt.items)
+  );
+}
+
+/** Parses the file's text, or says what is wrong with it. */
+function parseProgress(text: string): ProgressData | string {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    return `it is not valid JSON (${(error as Error).message})`;
+  }
+  const candidate = data as Partial<ProgressData> | null;
+  if (candidate?.version !== 1 || !Array.isArray(candidate.attempts)) return "it is not a version 1 progress file";
+  if (!candidate.attempts.every(isAttempt)) return "some attempts in it are malformed";
+  return candidate as ProgressData;
+}
+
+/** A backup name that does not exist yet: FILE.bak, else FILE.<time>.bak. */
+function backupPath(file: string): string {
+  const plain = `${file}.bak`;
+  return fs.existsSync(plain) ? `${file}.${new Date().toISOString().replace(/[:.]/g, "-")}.bak` : plain;
+}
+
+/** Reads the progress file; a missing file is empty progress, a broken one is moved aside with a warning. */
+export function readProgress(file: string = progressFilePath()): ProgressRead {
+  if (!fs.existsSync(file)) return { data: emptyProgress() };
+  const parsed = parseProgress(fs.readFileSync(file, "utf8"));
+  if (typeof parsed !== "string") return { data: parsed };
+  const backup = backupPath(file);
+  fs.renameSync(file, backup);
+  return {
+    data: emptyProgress(),
+    warning: `progress file ${file} could not be used because ${parsed}; it was moved to ${backup} and a new one is started`,
+  };
+}
+
+/** Writes the progress file via a temporary file and a rename, so a crash never leaves half a file. */
+export function writeProgress(data: ProgressData, file: string = progressFilePath()): void {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, JSON.stringify(data, null, 2) + "\n");
+  fs.renameSync(temporary, file);
+}
+
+/** What recording an attempt did: the attempt appended (none for a blank one) and any warning from reading the file. */
+export interface RecordOutcome {
+  attempt?: Attempt;
+  warning?: string;
+}
+
+/** Says why an attempt is not worth keeping: nothing in it was answered (an unfilled answers cell, a headless run). */
+export const BLANK_ATTEMPT_NOTE = "nothing was answered, so this attempt is not recorded in your progress";
+
+/** Appends a graded attempt to the progress file, unless nothing in it was answered. */
+export function recordAttempt(report: GradedReport, file: string = progressFilePath(), now: Date = new Date()): RecordOutcome {
+  if (report.items.every((item) => item.status === "unanswered")) return {};
+  const { data, warning } = readProgress(file);
+  const attempt: Attempt = {
+    kind: report.kind,
+    id: report.id,
+    title: report.title,
+    at: now.toISOString(),
+    score: report.score,
+    max: report.max,
+    items: report.items.map(({ id, label, status, points, maxPoints }) => ({ id, label, status, points, maxPoints })),
+  };
+  data.attempts.push(attempt);
+  writeProgress(data, file);
+  return warning === undefined ? { attempt } : { attempt, warning };
+}
+
+/** Where a learner stands on one quiz or task. */
+export interface ProgressEntry {
+  kind: ReportKind;
+  id: string;
+  title: string;
+  attempts: number;
+  /** The best attempt's score; undefined when not tried yet. */
+  best?: { score: number; max: number; at: string };
+  /** Items not fully right in the latest attempt. */
+  stillWrong: AttemptItem[];
+}
+
+/**
+ * Summarises attempts per quiz or task: best score and what the latest attempt still got wrong. Every quiz in
+ * `catalogue` gets an entry, tried or not, in catalogue order; anything else tried follows.
+ */
+export function summarizeProgress(data: ProgressData, catalogue: ReadonlyArray<{ id: string; title: string }> = []): ProgressEntry[] {
+  const entries = new Map<string, ProgressEntry>();
+  const keyOf = (kind: ReportKind, id: string) => `${kind}:${id}`;
+  for (const { id, title } of catalogue) {
+    entries.set(keyOf("quiz", id), { kind: "quiz", id, title, attempts: 0, stillWrong: [] });
+  }
+  for (const attempt of data.attempts) {
+    const key = keyOf(attempt.kind, attempt.id);
+    const entry = entries.get(key) ?? { kind: attempt.kind, id: attempt.id, title: attempt.title, attempts: 0, stillWrong: [] };
+    entry.attempts += 1;
+    const ratio = (score: number, max: number) => (max === 0 ? 0 : score / max);
+    if (!entry.best || ratio(attempt.score, attempt.max) > ratio(entry.best.score, entry.best.max)) {
+      entry.best = { score: attempt.score, max: attempt.max, at: attempt.at };
+    }
+    // Attempts are appended in time order, so the last one seen is the latest.
+    entry.stillWrong = attempt.items.filter((item) => item.status !== "right");
+    entries.set(key, entry);
+  }
+  return [...entries.values()];
+}

@@ -1,0 +1,130 @@
+/** Pure renderers for quizzes, answer templates and progress: strings only, so they work without a kernel. */
+import { formatPoints } from "../tasks/report";
+import { questionPoints } from "./grading";
+import type { ProgressEntry } from "./progress";
+import type { Question, Quiz } from "./schema";
+
+const TYPE_NAMES: Record<Question["type"], string> = {
+  single: "single choice",
+  multiple: "select all that apply",
+  truefalse: "true or false",
+  numeric: "number",
+  text: "short text",
+  shape: "shape",
+};
+
+/** How to write an answer to a question; deliberately without example values that could hint at the answer. */
+export function answerFormat(question: Question): string {
+  switch (question.type) {
+    case "single":
+      return "one option id in quotes (the letter before the option)";
+    case "multiple":
+      return "a list of option ids in quotes: every option that applies";
+    case "truefalse":
+      return "true or false";
+    case "numeric": {
+      const { abs = 0, rel = 0 } = question.tolerance ?? {};
+      const margins = [abs > 0 ? `±${abs}` : "", rel > 0 ? `±${rel * 100}%` : ""].filter((margin) => margin !== "");
+      return margins.length === 0 ? "a number" : `a number (within ${margins.join(" or ")} counts)`;
+    }
+    case "text":
+      return "a short text in quotes";
+    case "shape":
+      return 'a shape such as [2, 3] or "2x3"; write null for a dimension left open (the batch size)';
+  }
+}
+
+function pointsText(question: Question): string {
+  const points = questionPoints(question);
+  return `${formatPoints(points)} point${points === 1 ? "" : "s"}`;
+}
+
+/** The placeholder a blank answer starts as: an empty list for multiple choice, an empty text otherwise. */
+function blankAnswer(question: Question): string {
+  return question.type === "multiple" ? "[]" : '""';
+}
+
+/** An answers template: a JSON object for an answer file, or a TypeScript cell with one commented line per question. */
+export function answersTemplate(quiz: Quiz, style: "json" | "ts", variableName = "answers"): string {
+  if (style === "json") {
+    return `{\n${quiz.questions.map((question) => `  ${JSON.stringify(question.id)}: ${blankAnswer(question)}`).join(",\n")}\n}\n`;
+  }
+  const lines = quiz.questions.map(
+    (question) => `  ${question.id}: ${blankAnswer(question)}, // ${answerFormat(question)}`,
+  );
+  return `const ${variableName} = {\n${lines.join("\n")}\n};\n`;
+}
+
+/** A quiz's questions as Markdown, for tslab's display in a notebook. */
+export function renderQuizMarkdown(quiz: Quiz): string {
+  const parts = [`## ${quiz.title}`];
+  if (quiz.description) parts.push(quiz.description);
+  quiz.questions.forEach((question, index) => {
+    const lines = [`**${index + 1}. \`${question.id}\`** · ${TYPE_NAMES[question.type]} · ${pointsText(question)}  `, question.prompt];
+    if (question.type === "single" || question.type === "multiple") {
+      lines.push("", ...question.options.map((option) => `- \`${option.id}\` — ${option.text}`));
+    }
+    lines.push("", `<small>Answer: ${answerFormat(question)}</small>`);
+    parts.push(lines.join("\n"));
+  });
+  return parts.join("\n\n") + "\n";
+}
+
+/** A quiz's questions as plain text, for the terminal, ending with an answer-file template. */
+export function renderQuizText(quiz: Quiz): string {
+  const lines = [quiz.title, "=".repeat(quiz.title.length)];
+  if (quiz.description) lines.push(quiz.description);
+  quiz.questions.forEach((question, index) => {
+    lines.push("", `${index + 1}. [${question.id}] ${question.prompt}`);
+    if (question.type === "single" || question.type === "multiple") {
+      lines.push(...question.options.map((option) => `     ${option.id})  ${option.text}`));
+    }
+    lines.push(`   (${TYPE_NAMES[question.type]}, ${pointsText(question)}; answer: ${answerFormat(question)})`);
+  });
+  lines.push(
+    "",
+    `Answer file: save this as JSON, fill in your answers, then run: npm run quiz -- check ${quiz.id} <file>`,
+    answersTemplate(quiz, "json"),
+  );
+  return lines.join("\n");
+}
+
+function bestText(entry: ProgressEntry): string {
+  if (!entry.best) return "not tried yet";
+  const { score, max } = entry.best;
+  const percent = max === 0 ? 0 : Math.round((100 * score) / max);
+  return `${formatPoints(score)} / ${formatPoints(max)} (${percent}%)`;
+}
+
+function stillWrongText(entry: ProgressEntry): string {
+  if (entry.attempts === 0) return "";
+  return entry.stillWrong.length === 0 ? "none" : entry.stillWrong.map((item) => item.id).join(", ");
+}
+
+/** The progress summary as a Markdown table. */
+export function renderProgressMarkdown(entries: ProgressEntry[]): string {
+  const rows = entries.map(
+    (entry) => `| \`${entry.id}\` | ${entry.title} | ${entry.attempts} | ${bestText(entry)} | ${stillWrongText(entry)} |`,
+  );
+  return [
+    "### Your progress",
+    "",
+    "| Id | Quiz or task | Attempts | Best score | Still wrong (latest attempt) |",
+    "|:--|:--|--:|:--|:--|",
+    ...rows,
+    "",
+  ].join("\n");
+}
+
+/** The progress summary as plain text: one line per quiz or task, then the labels of what is still wrong. */
+export function renderProgressText(entries: ProgressEntry[]): string {
+  const idWidth = Math.max(2, ...entries.map((entry) => entry.id.length));
+  const lines = ["Your progress", ""];
+  for (const entry of entries) {
+    const tries = `${entry.attempts} attempt${entry.attempts === 1 ? "" : "s"}`;
+    lines.push(`${entry.id.padEnd(idWidth)}  ${tries.padEnd(11)}  best ${bestText(entry)}`);
+    if (entry.attempts > 0 && entry.stillWrong.length === 0) lines.push(`${" ".repeat(idWidth)}  all right in the latest attempt`);
+    for (const item of entry.stillWrong) lines.push(`${" ".repeat(idWidth)}  still wrong: ${item.id}  ${item.label}`);
+  }
+  return lines.join("\n") + "\n";
+}

@@ -1,0 +1,184 @@
+/** Charts for notebooks: vega-lite specifications rendered headless to SVG, plus one-line loss and scatter charts. */
+import type * as tf from "@tensorflow/tfjs";
+import type { TopLevelSpec } from "vega-lite" with { "resolution-mode": "import" };
+import { displaySvg } from "./display";
+
+/** A value in a chart's data table. */
+export type DataValue = string | number | boolean | null;
+
+/** How vega-lite reads a data field. */
+export type FieldType = "quantitative" | "ordinal" | "nominal" | "temporal";
+
+/** Mark types for everyday charts. */
+export type MarkType = "point" | "circle" | "square" | "line" | "area" | "bar" | "rule" | "tick" | "text" | "rect";
+
+/** A mark with its properties, e.g. `{ type: "line", point: true }`. */
+export interface MarkDef {
+  type: MarkType;
+  [property: string]: unknown;
+}
+
+/** Maps a data field to a visual channel, e.g. `{ field: "epoch", type: "quantitative", title: "epoch" }`. */
+export interface FieldDef {
+  field: string;
+  type: FieldType;
+  title?: string;
+  scale?: { type?: "linear" | "log" | "sqrt" | "pow" | "symlog"; zero?: boolean; domain?: DataValue[] };
+  [property: string]: unknown;
+}
+
+/** Visual channels and what they show. */
+export interface Encoding {
+  x?: FieldDef;
+  y?: FieldDef;
+  color?: FieldDef | { value: string };
+  size?: FieldDef | { value: number };
+  opacity?: FieldDef | { value: number };
+  shape?: FieldDef;
+  tooltip?: FieldDef | FieldDef[];
+  [channel: string]: unknown;
+}
+
+/**
+ * A vega-lite specification (https://vega.github.io/vega-lite/docs/spec.html). The common single-view and layer
+ * properties are typed; other vega-lite properties (transform, facet, concat, …) pass through unchecked.
+ */
+export interface VegaLiteSpec {
+  $schema?: string;
+  title?: string;
+  description?: string;
+  width?: number;
+  height?: number;
+  data?: { values: Array<Record<string, DataValue>> };
+  mark?: MarkType | MarkDef;
+  encoding?: Encoding;
+  layer?: VegaLiteSpec[];
+  config?: Record<string, unknown>;
+  [property: string]: unknown;
+}
+
+/**
+ * Per-epoch values by series name, as in `(await model.fit(...)).history` or the course's `trainModel` result;
+ * `loss` is required. Only series whose name ends in "loss" are plotted, so timings and flags may ride along.
+ */
+export interface LossHistory {
+  loss: readonly number[];
+  val_loss?: readonly number[];
+  [series: string]: unknown;
+}
+
+/** Options for `lossChart`. */
+export interface LossChartOptions {
+  title?: string;
+  /** Y axis title (default "loss"). */
+  yTitle?: string;
+  /** Plot the loss on a log scale, which keeps late, small improvements visible. */
+  logScale?: boolean;
+  width?: number;
+  height?: number;
+}
+
+/** One point of a scatter chart, coloured by `label`. */
+export interface ScatterPoint {
+  x: number;
+  y: number;
+  label: string;
+}
+
+/** Options for `scatterChart`. */
+export interface ScatterChartOptions {
+  title?: string;
+  /** X axis title (default "z[0]"). */
+  xTitle?: string;
+  /** Y axis title (default "z[1]"). */
+  yTitle?: string;
+  /** Legend title (default "class"). */
+  labelTitle?: string;
+  width?: number;
+  height?: number;
+}
+
+/** vega 6 and vega-lite 6 are ESM-only (with a top-level await), so they load through a real dynamic import(). */
+const importVega = () => Promise.all([import("vega"), import("vega-lite")]);
+let vegaModules: ReturnType<typeof importVega> | undefined;
+
+function loadVega(): ReturnType<typeof importVega> {
+  vegaModules ??= importVega();
+  return vegaModules;
+}
+
+/** Renders a vega-lite specification to an SVG document, headless (no canvas or browser needed). */
+export async function vegaLiteToSvg(spec: VegaLiteSpec): Promise<string> {
+  const [vega, vegaLite] = await loadVega();
+  const view = new vega.View(vega.parse(vegaLite.compile(spec as TopLevelSpec).spec), { renderer: "none" });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize(); // releases the view's timers and listeners
+  }
+}
+
+/** Renders a vega-lite specification and shows it in the notebook as an SVG image. */
+export async function showChart(spec: VegaLiteSpec): Promise<void> {
+  displaySvg(await vegaLiteToSvg(spec));
+}
+
+/** Reads a fit history's loss series as numbers (tfjs may hold scalars as tensors). */
+function historySeries(history: LossHistory | tf.History): Array<[string, number[]]> {
+  const isTfHistory = typeof history.history === "object" && !Array.isArray(history.history);
+  const record: Record<string, unknown> = isTfHistory ? (history as tf.History).history : (history as LossHistory);
+  return Object.entries(record)
+    .filter((entry): entry is [string, ReadonlyArray<number | tf.Tensor>] => /loss$/.test(entry[0]) && Array.isArray(entry[1]))
+    .filter(([, values]) => values.length > 0)
+    .map(([name, values]) => [name, values.map((v) => (typeof v === "number" ? v : v.dataSync()[0]))]);
+}
+
+/**
+ * A line chart of loss per epoch (epochs counted from 1), one coloured line per series of the history
+ * (loss, val_loss, and any other series named "…loss"), with a legend. Pass it to `showChart`.
+ */
+export function lossChart(history: LossHistory | tf.History, options: LossChartOptions = {}): VegaLiteSpec {
+  const series = historySeries(history);
+  if (series.length === 0) {
+    throw new Error("lossChart: the history has no values; pass the result of `await model.fit(...)` after training.");
+  }
+  const values = series.flatMap(([name, losses]) =>
+    losses.map((value, i) => ({ epoch: i + 1, value: Number.isFinite(value) ? value : null, series: name })),
+  );
+  const spec = {
+    title: options.title ?? "Loss per epoch",
+    width: options.width ?? 400,
+    height: options.height ?? 250,
+    data: { values },
+    mark: { type: "line", point: true },
+    encoding: {
+      x: { field: "epoch", type: "quantitative", title: "epoch", axis: { tickMinStep: 1 } },
+      y: {
+        field: "value",
+        type: "quantitative",
+        title: options.yTitle ?? "loss",
+        scale: options.logScale ? { type: "log" } : { zero: false },
+      },
+      color: { field: "series", type: "nominal", title: "series" },
+    },
+  } satisfies TopLevelSpec;
+  return spec;
+}
+
+/** A scatter chart of labelled 2-D points (e.g. latent codes), coloured by label, with axis titles and a legend. */
+export function scatterChart(points: ScatterPoint[], options: ScatterChartOptions = {}): VegaLiteSpec {
+  if (points.length === 0) throw new Error("scatterChart: there are no points to plot.");
+  const spec = {
+    title: options.title ?? "Latent space",
+    width: options.width ?? 400,
+    height: options.height ?? 400,
+    data: { values: points.map(({ x, y, label }) => ({ x, y, label })) },
+    mark: { type: "point", filled: true, size: 20, opacity: 0.7 },
+    encoding: {
+      x: { field: "x", type: "quantitative", title: options.xTitle ?? "z[0]", scale: { zero: false } },
+      y: { field: "y", type: "quantitative", title: options.yTitle ?? "z[1]", scale: { zero: false } },
+      color: { field: "label", type: "nominal", title: options.labelTitle ?? "class" },
+    },
+  } satisfies TopLevelSpec;
+  return spec;
+}

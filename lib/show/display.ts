@@ -1,0 +1,34 @@
+/** The bridge to the tslab kernel: rich outputs in a notebook, loaded lazily so tests and scripts need no kernel. */
+import type * as Tslab from "tslab";
+
+/** tslab's display functions when this process is a tslab kernel, otherwise undefined (tests, scripts). */
+export function notebookDisplay(): typeof Tslab | undefined {
+  try {
+    // Lazy: tslab pulls in its own TypeScript compiler. Its display throws "Not ready" until a kernel connects it.
+    const kernel = require("tslab/dist/jupyter") as { lastWriteDisplayData: unknown };
+    return kernel.lastWriteDisplayData == null ? undefined : (require("tslab") as typeof Tslab);
+  } catch {
+    return undefined;
+  }
+}
+
+function send(what: string, write: (display: Tslab.Display) => void): void {
+  const tslab = notebookDisplay();
+  if (!tslab) {
+    throw new Error(
+      `Cannot show ${what}: no tslab kernel is running this code (or it is a different tslab install than the ` +
+        `project's). In a script, build the picture with the pure helper (e.g. imageGrid, vegaLiteToSvg) and save it.`,
+    );
+  }
+  write(tslab.display);
+}
+
+/** Shows PNG bytes as an image output of the current notebook cell. */
+export function displayPng(png: Uint8Array): void {
+  send("a PNG image", (display) => display.png(png));
+}
+
+/** Shows an SVG document as an image output of the current notebook cell. */
+export function displaySvg(svg: string): void {
+  send("an SVG chart", (display) => display.svg(svg));
+}

@@ -1,0 +1,140 @@
+/**
+ * The quiz on the command line (npm run quiz -- …):
+ *   list                               the quizzes
+ *   show <id>                          a quiz's questions and an answer-file template
+ *   check <id> <answers.json> [--json] [--reveal]
+ *                                      grade an answer file; exit 0 all right, 1 some wrong, 2 unusable input
+ *                                      (3 only for an unexpected failure, such as an unwritable progress file)
+ *   report                             best score per quiz and what is still wrong
+ * Progress goes to .course-progress.json at the project root, or to $AE_PROGRESS_FILE.
+ */
+import * as fs from "node:fs";
+import { renderReportText } from "../lib/tasks/report";
+import {
+  AnswersFormatError,
+  assertAnswersObject,
+  BLANK_ATTEMPT_NOTE,
+  gradeQuiz,
+  listQuizIds,
+  loadQuiz,
+  progressFilePath,
+  QuizNotFoundError,
+  QuizSchemaError,
+  readProgress,
+  recordAttempt,
+  renderProgressText,
+  renderQuizText,
+  summarizeProgress,
+} from "../lib/quiz/index";
+
+const USAGE = `usage: npm run quiz -- <command>
+  list                                   list the quizzes
+  show <id>                              show a quiz's questions and an answer-file template
+  check <id> <answers.json> [--json] [--reveal]
+                                         grade answers (exit 0 all right, 1 some wrong, 2 unusable input)
+  report                                 best score per quiz and questions still wrong
+`;
+
+/** Input the CLI cannot work with; exits with code 2 and this one-line message. */
+class UsageError extends Error {}
+
+function readAnswersFile(file: string): unknown {
+  if (!fs.existsSync(file)) throw new UsageError(`answers file ${file} does not exist`);
+  const text = fs.readFileSync(file, "utf8");
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`answers file ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function check(args: string[]): number {
+  const flags = args.filter((arg) => arg.startsWith("--"));
+  const positional = args.filter((arg) => !arg.startsWith("--"));
+  const unknownFlag = flags.find((flag) => flag !== "--json" && flag !== "--reveal");
+  if (unknownFlag) throw new UsageError(`unknown option ${unknownFlag}; check takes --json and --reveal`);
+  if (positional.length !== 2) throw new UsageError("check needs a quiz id and an answers file: check <id> <answers.json>");
+  const [id, file] = positional;
+  const quiz = loadQuiz(id);
+  const answers = readAnswersFile(file);
+  assertAnswersObject(answers);
+  const questionIds = quiz.questions.map((question) => question.id);
+  const givenIds = Object.keys(answers);
+  if (givenIds.length > 0 && !givenIds.some((given) => questionIds.includes(given))) {
+    throw new UsageError(
+      `none of the ids in ${file} (${givenIds.slice(0, 3).join(", ")}${givenIds.length > 3 ? ", …" : ""}) is a question of ${id} (${questionIds.join(", ")}); is it the answers file for another quiz?`,
+    );
+  }
+  const report = gradeQuiz(quiz, answers, { reveal: flags.includes("--reveal") });
+  const { attempt, warning } = recordAttempt(report, progressFilePath());
+  if (!attempt) report.notes.push(BLANK_ATTEMPT_NOTE);
+  if (warning) process.stderr.write(`warning: ${warning}\n`);
+  process.stdout.write(flags.includes("--json") ? JSON.stringify(report, null, 2) + "\n" : renderReportText(report));
+  return report.allRight ? 0 : 1;
+}
+
+function report(): number {
+  const quizzes = listQuizIds().map((id) => loadQuiz(id));
+  const { data, warning } = readProgress(progressFilePath());
+  if (warning) process.stderr.write(`warning: ${warning}\n`);
+  process.stdout.write(renderProgressText(summarizeProgress(data, quizzes)));
+  return 0;
+}
+
+function expectArgs(command: string, args: string[], count: number, shape: string): void {
+  if (args.length !== count) throw new UsageError(`${command} takes ${shape}`);
+}
+
+/** Runs one CLI command and returns the exit code. */
+function main(argv: string[]): number {
+  const [command, ...args] = argv;
+  switch (command) {
+    case "list":
+      expectArgs(command, args, 0, "no arguments");
+      for (const id of listQuizIds()) process.stdout.write(`${id.padEnd(20)} ${loadQuiz(id).title}\n`);
+      return 0;
+    case "show":
+      expectArgs(command, args, 1, "one quiz id: show <id>");
+      process.stdout.write(renderQuizText(loadQuiz(args[0])));
+      return 0;
+    case "check":
+      return check(args);
+    case "report":
+      expectArgs(command, args, 0, "no arguments");
+      return report();
+    case "help":
+    case "--help":
+    case "-h":
+      process.stdout.write(USAGE);
+      return 0;
+    case undefined:
+      process.stderr.write(USAGE);
+      return 2;
+    default:
+      throw new UsageError(`unknown command "${command}"; use list, show, check or report`);
+  }
+}
+
+function exitCodeFor(error: unknown): number {
+  const message = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, " ");
+  if ([UsageError, QuizNotFoundError, AnswersFormatError, QuizSchemaError].some((kind) => error instanceof kind)) {
+    process.stderr.write(`quiz: ${message}\n`);
+    return 2;
+  }
+  process.stderr.write(`quiz: unexpected error (please report it): ${message}\n`);
+  return 3;
+}
+
+// Piping into `head` closes stdout early; that is not an error worth a stack trace.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+  throw error;
+});
+
+let exitCode: number;
+try {
+  exitCode = main(process.argv.slice(2));
+} catch (error) {
+  exitCode = exitCodeFor(error);
+}
+process.exitCode = exitCode;

@@ -1,0 +1,120 @@
+import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { loadQuiz } from "../lib/quiz/files";
+import type { GradedReport } from "../lib/tasks/report";
+import { QUIZZES_DIR, rightAnswer, wrongAnswer } from "./quiz-fixtures";
+
+const ROOT = path.join(__dirname, "..");
+const SCRIPT = path.join(ROOT, "scripts", "quiz.ts");
+
+describe("quiz command line", () => {
+  let dir: string;
+  let progressFile: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "quiz-cli-"));
+    progressFile = path.join(dir, "progress.json");
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** Runs `tsx scripts/quiz.ts …` from another folder, so the script must find the project on its own. */
+  function quiz(...args: string[]) {
+    const run = spawnSync(process.execPath, ["--require", require.resolve("tsx/cjs"), SCRIPT, ...args], {
+      cwd: dir,
+      env: { ...process.env, AE_PROGRESS_FILE: progressFile },
+      encoding: "utf8",
+    });
+    return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+  }
+
+  function answersFile(name: string, content: unknown): string {
+    const file = path.join(dir, name);
+    fs.writeFileSync(file, typeof content === "string" ? content : JSON.stringify(content));
+    return file;
+  }
+
+  const preLesson = loadQuiz("pre-lesson", QUIZZES_DIR);
+  const allRight = Object.fromEntries(preLesson.questions.map((question) => [question.id, rightAnswer(question)]));
+
+  it("lists the quizzes and shows one with an answer-file template", () => {
+    const list = quiz("list");
+    assert.equal(list.code, 0);
+    assert.match(list.stdout, /^pre-lesson +Pre-lesson quiz$/m);
+    assert.equal(list.stdout.trim().split("\n").length, 7);
+    const show = quiz("show", "04-vae");
+    assert.equal(show.code, 0);
+    assert.match(show.stdout, /^3\. \[v3\] The sampling layer computes/m);
+    assert.match(show.stdout, /npm run quiz -- check 04-vae <file>\n\{\n {2}"v1": "",/);
+  });
+
+  it("check exits 0 when all answers are right and 1 when some are wrong", () => {
+    const right = quiz("check", "pre-lesson", answersFile("right.json", allRight));
+    assert.equal(right.code, 0, right.stderr);
+    assert.match(right.stdout, /^Pre-lesson quiz: 9 \/ 9 points \(100%\)$/m);
+    const oneWrong = { ...allRight, p7: wrongAnswer(preLesson.questions[6]) };
+    const wrong = quiz("check", "pre-lesson", answersFile("wrong.json", oneWrong));
+    assert.equal(wrong.code, 1);
+    assert.match(wrong.stdout, /^❌ p7 +0\/1 {2}The latent code/m);
+    assert.match(wrong.stdout, /Hint: What would stop the network/);
+    assert.ok(!wrong.stdout.includes("Answer:"), "no solution unless --reveal");
+    assert.match(quiz("check", "pre-lesson", answersFile("w.json", oneWrong), "--reveal").stdout, /Answer: false/);
+  });
+
+  it("check --json prints the graded result: score, max and per-question results", () => {
+    const run = quiz("check", "pre-lesson", answersFile("a.json", { p1: " A ", p4: ["b", "d"], p5: "nope" }), "--json");
+    assert.equal(run.code, 1);
+    const report = JSON.parse(run.stdout) as GradedReport;
+    assert.equal(report.id, "pre-lesson");
+    assert.equal(report.score, 2.33);
+    assert.equal(report.max, 9);
+    assert.equal(report.items.length, 7);
+    assert.deepEqual(
+      report.items.map((item) => [item.id, item.status, item.points]),
+      [["p1", "right", 1], ["p2", "unanswered", 0], ["p3", "unanswered", 0], ["p4", "partial", 1.33], ["p5", "wrong", 0], ["p6", "unanswered", 0], ["p7", "unanswered", 0]],
+    );
+    assert.match(report.items[4].message ?? "", /expected true or false/);
+  });
+
+  it("exits 2 with a one-line reason for unusable input", () => {
+    const cases: Array<[string[], RegExp]> = [
+      [["check", "pre-lesson", path.join(dir, "missing.json")], /answers file .*missing\.json does not exist/],
+      [["check", "pre-lesson", answersFile("bad.json", "{ p1: ")], /answers file .*bad\.json is not valid JSON/],
+      [["check", "no-such-quiz", answersFile("ok.json", {})], /no quiz "no-such-quiz"; the quizzes are: pre-lesson/],
+      [["check", "pre-lesson", answersFile("list.json", ["a", "b"])], /answers must be an object .*got a list/],
+      [["check", "pre-lesson"], /check needs a quiz id and an answers file/],
+      [["check", "pre-lesson", answersFile("ok2.json", {}), "--xml"], /unknown option --xml/],
+      [["check", "04-vae", answersFile("other.json", allRight)], /none of the ids in .*other\.json \(p1, p2, p3, …\) is a question of 04-vae \(v1, v2/],
+      [["show", "nope"], /no quiz "nope"/],
+      [["grade"], /unknown command "grade"/],
+    ];
+    for (const [args, reason] of cases) {
+      const run = quiz(...args);
+      assert.equal(run.code, 2, args.join(" "));
+      assert.match(run.stderr, reason);
+      assert.equal(run.stderr.trim().split("\n").length, 1, run.stderr);
+      assert.equal(run.stdout, "");
+    }
+    assert.ok(!fs.existsSync(progressFile), "unusable input records no attempt");
+  });
+
+  it("report prints the best score per quiz and the questions still wrong", () => {
+    quiz("check", "pre-lesson", answersFile("1.json", allRight));
+    quiz("check", "pre-lesson", answersFile("2.json", { ...allRight, p2: "a", p6: ["b"] }));
+    const run = quiz("report");
+    assert.equal(run.code, 0);
+    assert.match(run.stdout, /^pre-lesson +2 attempts +best 9 \/ 9 \(100%\)$/m);
+    assert.match(run.stdout, /still wrong: p2 {2}An autoencoder has two halves/);
+    assert.match(run.stdout, /still wrong: p6 {2}A VAE is trained by minimising/);
+    assert.match(run.stdout, /^post-lesson +0 attempts +best not tried yet$/m);
+  });
+
+  it("report warns about a corrupt progress file and keeps it as a backup", () => {
+    fs.writeFileSync(progressFile, "garbage");
+    const run = quiz("report");
+    assert.equal(run.code, 0);
+    assert.match(run.stderr, /^warning: progress file .* could not be used because it is not valid JSON .* moved to .*progress\.json\.bak/);
+    assert.equal(fs.readFileSync(`${progressFile}.bak`, "utf8"), "garbage");
+  });
+});

@@ -1,0 +1,72 @@
+import { strict as assert } from "node:assert";
+import { loadAllQuizzes, loadQuiz } from "../lib/quiz/files";
+import { AnswersFormatError, gradeQuiz } from "../lib/quiz/grading";
+import { QUIZZES_DIR, rightAnswer, rightAnswerAsText, wrongAnswer } from "./quiz-fixtures";
+
+describe("grading the course's quizzes", () => {
+  const quizzes = loadAllQuizzes(QUIZZES_DIR);
+
+  it("grades each question's stored right answer right, written as a value or as text", () => {
+    for (const quiz of quizzes) {
+      for (const write of [rightAnswer, rightAnswerAsText]) {
+        const answers = Object.fromEntries(quiz.questions.map((question) => [question.id, write(question)]));
+        const report = gradeQuiz(quiz, answers);
+        const notRight = report.items.filter((item) => item.status !== "right").map((item) => `${item.id}: ${item.message}`);
+        assert.deepEqual(notRight, [], `${quiz.id} (${write.name})`);
+        assert.equal(report.score, report.max);
+        assert.ok(report.allRight);
+        for (const item of report.items) assert.equal(item.feedback, quiz.questions.find((q) => q.id === item.id)!.explanation);
+      }
+    }
+  });
+
+  it("grades a wrong answer to each question wrong, with no points and the hint", () => {
+    for (const quiz of quizzes) {
+      for (const question of quiz.questions) {
+        const [item] = gradeQuiz({ ...quiz, questions: [question] }, { [question.id]: wrongAnswer(question) }).items;
+        assert.equal(item.status, "wrong", `${quiz.id}/${question.id}: ${JSON.stringify(wrongAnswer(question))}`);
+        assert.equal(item.points, 0);
+        assert.equal(item.feedback, question.hint);
+      }
+    }
+  });
+
+  it("never reveals the right answer unless asked", () => {
+    const quiz = loadQuiz("03-super-resolution", QUIZZES_DIR);
+    const hidden = gradeQuiz(quiz, { s1: "[28, 28, 1]" });
+    assert.equal(hidden.items[0].solution, undefined);
+    assert.ok(!JSON.stringify(hidden).includes("null, 28, 28, 1"));
+    const revealed = gradeQuiz(quiz, { s1: "[28, 28, 1]" }, { reveal: true });
+    assert.equal(revealed.items[0].solution, "[null, 28, 28, 1]");
+  });
+
+  it("adds up points with partial credit, and notes answers to questions that do not exist", () => {
+    const quiz = loadQuiz("pre-lesson", QUIZZES_DIR);
+    // p4 is worth 2 points with 3 right options (b, d, e): two right picks, no wrong one = 2 × 2/3.
+    const report = gradeQuiz(quiz, { p1: "a", p4: ["b", "d"], p5: "maybe", p99: 1 });
+    const byId = Object.fromEntries(report.items.map((item) => [item.id, item]));
+    assert.equal(byId.p1.status, "right");
+    assert.equal(byId.p4.status, "partial");
+    assert.equal(byId.p4.points, 1.33);
+    assert.equal(byId.p5.status, "wrong");
+    assert.match(byId.p5.message ?? "", /expected true or false/);
+    assert.equal(byId.p7.status, "unanswered");
+    assert.equal(report.score, 2.33);
+    assert.equal(report.max, 9);
+    assert.equal(report.allRight, false);
+    assert.deepEqual(report.notes, ['answers for "p99" were ignored: this quiz has no question with that id']);
+  });
+
+  it("refuses answers that are not an object, saying what to give", () => {
+    const quiz = loadQuiz("pre-lesson", QUIZZES_DIR);
+    for (const answers of [null, ["a"], "a", 3]) {
+      assert.throws(() => gradeQuiz(quiz, answers as never), AnswersFormatError);
+    }
+    assert.throws(() => gradeQuiz(quiz, [] as never), /answers must be an object mapping question ids to answers, e\.g\. \{ "p1": "b" \}; got a list/);
+  });
+
+  it("ignores inherited properties such as constructor", () => {
+    const quiz = { id: "x", title: "X", questions: [{ id: "constructor", type: "text" as const, prompt: "?", accepted: ["y"] }] };
+    assert.equal(gradeQuiz(quiz, {}).items[0].status, "unanswered");
+  });
+});
