@@ -22,7 +22,7 @@ export interface Profile {
 /** The three profiles; `quick` is sized for a few minutes per training cell on a 2-core CPU. */
 export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   smoke: { name: "smoke", epochs: 1, trainSize: 512, validationSize: 128, batchSize: 64 },
-  quick: { name: "quick", epochs: 5, trainSize: 12000, validationSize: 2000, batchSize: 128 },
+  quick: { name: "quick", epochs: 8, trainSize: 20000, validationSize: 2000, batchSize: 128 },
   full: { name: "full", epochs: 25, trainSize: null, validationSize: null, batchSize: 128 },
 };
 

@@ -4,6 +4,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
+import type { TrainingHistory } from "../lib/train/fit";
 import ts from "typescript";
 import { lossChart, scatterChart, showChart, vegaLiteToSvg } from "../lib/show/charts";
 
@@ -43,6 +44,13 @@ describe("charts", () => {
     assert.equal(occurrences(svg, LINE_MARK), 2, "loss and val_loss");
     assert.equal(occurrences(svg, POINT_MARK), 6);
     assert.ok(titles(svg).includes("MSE") && titles(svg).includes("Training"));
+  });
+
+  it("plots only the loss series of a trainModel history, not its timings (bug: seconds were drawn as a loss)", async () => {
+    const history: TrainingHistory = { loss: [0.3, 0.2], val_loss: [0.31, 0.25], secondsPerEpoch: [12, 11], diverged: false };
+    const svg = await vegaLiteToSvg(lossChart(history));
+    assert.equal(occurrences(svg, LINE_MARK), 2, "loss and val_loss only");
+    assert.doesNotMatch(svg, /secondsPerEpoch/);
   });
 
   it("draws one line for a history with loss only, and refuses an empty history", async () => {

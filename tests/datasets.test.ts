@@ -6,6 +6,7 @@ import { gzipSync } from "node:zlib";
 import { createServer } from "node:http";
 import { AddressInfo } from "node:net";
 import * as tf from "@tensorflow/tfjs";
+import { findProjectRoot } from "../lib/project";
 import { encodeIdx } from "../lib/data/idx";
 import {
   DATASETS,
@@ -15,7 +16,6 @@ import {
   LoadDatasetOptions,
   dataDirsFromEnv,
   fetchWithTimeout,
-  findProjectRoot,
   loadDataset,
 } from "../lib/data/datasets";
 

@@ -2,6 +2,7 @@
 import * as tf from "@tensorflow/tfjs";
 import { recordFigures } from "../figures";
 import { backendFromEnvironment, type BackendChoice } from "../settings";
+import { registerCpuFixes } from "./cpu-fixes";
 import { registerWasmTrainingKernels } from "./wasm-training";
 
 /** A backend the course can train on. */
@@ -47,8 +48,9 @@ async function load(name: BackendName): Promise<void> {
 /** A tiny conv net's loss and gradients, computed on the active backend, as plain numbers. */
 function convTrainingProbe(): number[] {
   return tf.tidy(() => {
-    const x = tf.tensor4d(Array.from({ length: 2 * 6 * 6 }, (_, i) => ((i * 37) % 11) / 10), [2, 6, 6, 1]);
-    const w = tf.tensor4d(Array.from({ length: 3 * 3 * 1 * 2 }, (_, i) => ((i * 7) % 5) / 5 - 0.4), [3, 3, 1, 2]);
+    // Distinct values everywhere, so max-pooling has no ties that backends may break differently.
+    const x = tf.tensor4d(Array.from({ length: 2 * 6 * 6 }, (_, i) => 0.5 + 0.5 * Math.sin(1.7 * i)), [2, 6, 6, 1]);
+    const w = tf.tensor4d(Array.from({ length: 3 * 3 * 1 * 2 }, (_, i) => 0.6 * Math.cos(2.3 * i)), [3, 3, 1, 2]);
     const lossOf = (input: tf.Tensor4D, filter: tf.Tensor4D) => {
       const h = tf.relu(tf.conv2d(input, filter, 1, "same"));
       const pooled = tf.maxPool(h, 2, 2, "same");
@@ -77,6 +79,7 @@ export async function selectBackend(preference: BackendChoice = backendFromEnvir
     return current.selection;
   }
   tf.enableProdMode(); // silences the cpu backend's banner; the course checks for NaN losses itself
+  registerCpuFixes(); // cpu is both the fallback and the reference the health check compares against
   const candidates = preference === "auto" ? SEARCH_ORDER : [preference];
   const skipped: BackendSelection["skipped"] = [];
   for (const name of candidates) {

@@ -5,6 +5,7 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import { IdxArray, IdxFormatError, IdxImages, IdxLabels, readIdxFile, parseIdx } from "./idx";
 import { recordFigures } from "../figures";
+import { findProjectRoot } from "../project";
 import { seededShuffleIndices } from "./transforms";
 
 /** A dataset the course knows. */
@@ -63,8 +64,6 @@ export const SYSTEM_DATA_DIR = "/usr/share/datasets";
 /** Share of the test split used for validation when only the test split is available. */
 export const TEST_ONLY_VALIDATION_FRACTION = 0.2;
 const DEFAULT_SEED = 42;
-const PROJECT_PACKAGE_NAME = "autoencoder-course-notebooks";
-
 /** The files of one dataset found in one folder; `testSplitOnly` when the train files are missing. */
 export interface FoundDataset {
   name: DatasetName;
@@ -139,27 +138,9 @@ export class DatasetNotFoundError extends Error {
   }
 }
 
-function isProjectRoot(dir: string): boolean {
-  const manifest = path.join(dir, "package.json");
-  if (!existsSync(manifest)) return false;
-  try {
-    return JSON.parse(readFileSync(manifest, "utf8")).name === PROJECT_PACKAGE_NAME;
-  } catch {
-    return false;
-  }
-}
-
-/** The course's root folder: the nearest folder above `start` whose package.json is the course's, if any. */
-export function findProjectRoot(start: string = __dirname): string | undefined {
-  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
-    if (isProjectRoot(dir)) return dir;
-    if (path.dirname(dir) === dir) return undefined;
-  }
-}
-
 /** The project's download cache (`<root>/data`), found from this file's location, else from the working folder. */
 export function defaultCacheDir(): string | undefined {
-  const root = findProjectRoot() ?? findProjectRoot(process.cwd());
+  const root = findProjectRoot();
   return root === undefined ? undefined : path.join(root, "data");
 }
 

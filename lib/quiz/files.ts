@@ -1,10 +1,8 @@
 /** Where the course's files are (project root, quizzes/) and loading quiz files from there. */
 import * as fs from "node:fs";
 import * as path from "node:path";
+import { projectRoot } from "../project";
 import { ID_PATTERN, QuizSchemaError, validateQuiz, type Quiz } from "./schema";
-
-/** The name in the course's top-level package.json, which marks the project root. */
-export const PROJECT_PACKAGE_NAME = "autoencoder-course-notebooks";
 
 /** Thrown when a quiz id names no quiz file. */
 export class QuizNotFoundError extends Error {
@@ -14,39 +12,9 @@ export class QuizNotFoundError extends Error {
   }
 }
 
-function isProjectRoot(dir: string): boolean {
-  try {
-    const manifest = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { name?: unknown };
-    return manifest.name === PROJECT_PACKAGE_NAME;
-  } catch {
-    return false;
-  }
-}
-
-function searchUpwards(start: string): string | undefined {
-  for (let dir = path.resolve(start); ; dir = path.dirname(dir)) {
-    if (isProjectRoot(dir)) return dir;
-    if (path.dirname(dir) === dir) return undefined;
-  }
-}
-
-/**
- * The course's root folder: the nearest folder above this module (lib/quiz under tsx, lib/dist/quiz when compiled,
- * or a copy under node_modules) or above the working directory whose package.json is named autoencoder-course-notebooks.
- */
-export function findProjectRoot(): string {
-  const root = searchUpwards(fs.realpathSync(__dirname)) ?? searchUpwards(process.cwd());
-  if (!root) {
-    throw new Error(
-      `cannot find the course folder (a package.json named "${PROJECT_PACKAGE_NAME}") above ${__dirname} or ${process.cwd()}; run from inside the course folder`,
-    );
-  }
-  return root;
-}
-
 /** The folder holding the quiz files: <project root>/quizzes. */
 export function defaultQuizzesDir(): string {
-  return path.join(findProjectRoot(), "quizzes");
+  return path.join(projectRoot(), "quizzes");
 }
 
 /** Course order: "pre-…" quizzes first, "post-…" quizzes last, the rest (01-…, 02-…) in between. */

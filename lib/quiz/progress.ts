@@ -5,7 +5,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { GradedReport, ItemStatus, ReportKind } from "../tasks/report";
-import { findProjectRoot } from "./files";
+import { projectRoot } from "../project";
 
 /** One graded item as kept in the progress file. */
 export interface AttemptItem {
@@ -43,7 +43,7 @@ export interface ProgressRead {
 /** The progress file: $AE_PROGRESS_FILE if set, else <project root>/.course-progress.json. */
 export function progressFilePath(): string {
   const fromEnv = process.env.AE_PROGRESS_FILE;
-  return fromEnv && fromEnv.trim() !== "" ? path.resolve(fromEnv) : path.join(findProjectRoot(), ".course-progress.json");
+  return fromEnv && fromEnv.trim() !== "" ? path.resolve(fromEnv) : path.join(projectRoot(), ".course-progress.json");
 }
 
 function emptyProgress(): ProgressData {

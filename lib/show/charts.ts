@@ -59,12 +59,12 @@ export interface VegaLiteSpec {
 
 /**
  * Per-epoch values by series name, as in `(await model.fit(...)).history` or the course's `trainModel` result;
- * `loss` is required. Only series whose name ends in "loss" are plotted, so timings and flags may ride along.
+ * `loss` is required. Every array in it whose name ends in "loss" (e.g. `kl_loss`) is plotted; other fields
+ * (timings, flags) are ignored.
  */
 export interface LossHistory {
   loss: readonly number[];
   val_loss?: readonly number[];
-  [series: string]: unknown;
 }
 
 /** Options for `lossChart`. */
@@ -125,8 +125,7 @@ export async function showChart(spec: VegaLiteSpec): Promise<void> {
 
 /** Reads a fit history's loss series as numbers (tfjs may hold scalars as tensors). */
 function historySeries(history: LossHistory | tf.History): Array<[string, number[]]> {
-  const isTfHistory = typeof history.history === "object" && !Array.isArray(history.history);
-  const record: Record<string, unknown> = isTfHistory ? (history as tf.History).history : (history as LossHistory);
+  const record: Record<string, unknown> = "history" in history && !Array.isArray(history.history) ? history.history : { ...history };
   return Object.entries(record)
     .filter((entry): entry is [string, ReadonlyArray<number | tf.Tensor>] => /loss$/.test(entry[0]) && Array.isArray(entry[1]))
     .filter(([, values]) => values.length > 0)

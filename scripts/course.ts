@@ -1,0 +1,276 @@
+/** `npm run course`: execute the course notebooks headless through nbclient and the tslab kernel, then summarise. */
+import { spawn } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import type { DatasetChoice } from "../lib/data/datasets";
+import type { ProfileName } from "../lib/settings";
+import { PROJECT_ROOT, prepareJupyter } from "./jupyter";
+
+const PROFILES: readonly ProfileName[] = ["smoke", "quick", "full"];
+const DATASETS: readonly DatasetChoice[] = ["auto", "mnist", "fashion-mnist"];
+const RUNNER = path.join(PROJECT_ROOT, "scripts", "run_notebooks.py");
+/** Seconds one cell may run: a `full` profile training cell on a 2-core CPU takes long. */
+const CELL_TIMEOUT_SECONDS = 1800;
+
+const USAGE = `Usage: npm run course -- [--profile smoke|quick|full] [--dataset auto|mnist|fashion-mnist]
+                         [--only 01,02] [--out DIR] [--notebooks DIR]
+  --profile    how much to train (default: AE_PROFILE or quick)
+  --dataset    which images to use (default: AE_DATASET or auto)
+  --only       run only notebooks whose names start with one of these comma-separated prefixes
+  --out        where executed notebooks and summary.json go (default: build/executed)
+  --notebooks  the folder holding NN-*.ipynb (default: notebooks)`;
+
+/** A command-line mistake: printed with the usage text, exit code 2. */
+export class UsageError extends Error {}
+
+/** What one `npm run course` invocation runs, and where it writes. */
+export interface CourseOptions {
+  profile: ProfileName;
+  dataset: DatasetChoice;
+  /** Notebook name prefixes to run; empty runs all. */
+  only: string[];
+  /** Absolute folder for executed notebooks and summary.json. */
+  out: string;
+  /** Absolute folder holding the NN-*.ipynb notebooks. */
+  notebooksDir: string;
+}
+
+/** One notebook's entry in summary.json. */
+export interface NotebookSummary {
+  name: string;
+  status: "ok" | "error";
+  seconds: number;
+  /** Key figures the notebook reported through lib/figures.ts into the AE_FIGURES_FILE this runner set. */
+  figures: Record<string, unknown>;
+  /** Where and why it failed: cell index, first source line, error text. */
+  error?: string;
+}
+
+/** The summary.json written next to the executed notebooks. */
+export interface CourseSummary {
+  profile: ProfileName;
+  dataset: DatasetChoice;
+  notebooks: NotebookSummary[];
+}
+
+function choice<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T {
+  if (value !== undefined && (allowed as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`${flag} must be one of ${allowed.join(", ")}; got "${value ?? ""}".`);
+}
+
+/** Parses the course flags; defaults come from AE_PROFILE / AE_DATASET, then quick / auto. */
+export function parseCourseArgs(argv: readonly string[], env: NodeJS.ProcessEnv = process.env): CourseOptions {
+  const values = new Map<string, string>();
+  for (let i = 0; i < argv.length; i++) {
+    const [flag, inline] = argv[i].split(/=(.*)/s, 2);
+    if (!["--profile", "--dataset", "--only", "--out", "--notebooks"].includes(flag)) {
+      throw new UsageError(`Unknown option "${argv[i]}".`);
+    }
+    const value = inline ?? argv[++i];
+    if (value === undefined || value.startsWith("--")) throw new UsageError(`${flag} needs a value.`);
+    values.set(flag, value);
+  }
+  const only = (values.get("--only") ?? "").split(",").map((p) => p.trim()).filter(Boolean);
+  return {
+    profile: choice("--profile", values.get("--profile") ?? env.AE_PROFILE?.trim() ?? "quick", PROFILES),
+    dataset: choice("--dataset", values.get("--dataset") ?? env.AE_DATASET?.trim() ?? "auto", DATASETS),
+    only,
+    out: path.resolve(values.get("--out") ?? path.join(PROJECT_ROOT, "build", "executed")),
+    notebooksDir: path.resolve(values.get("--notebooks") ?? path.join(PROJECT_ROOT, "notebooks")),
+  };
+}
+
+/** The course notebooks (NN-name.ipynb) in `dir`, in order, keeping those matching an `only` prefix. */
+export function selectNotebooks(dir: string, only: readonly string[]): string[] {
+  if (!existsSync(dir)) throw new UsageError(`Notebook folder ${dir} does not exist.`);
+  const all = readdirSync(dir).filter((name) => /^\d{2}-.*\.ipynb$/.test(name)).sort();
+  if (all.length === 0) throw new UsageError(`No notebooks named NN-*.ipynb in ${dir}.`);
+  const unmatched = only.filter((prefix) => !all.some((name) => name.startsWith(prefix)));
+  if (unmatched.length > 0) {
+    throw new UsageError(`--only ${unmatched.join(",")} matches no notebook; there are: ${all.join(", ")}.`);
+  }
+  return only.length === 0 ? all : all.filter((name) => only.some((prefix) => name.startsWith(prefix)));
+}
+
+/** The parts of the nbformat v4 JSON this runner reads. */
+export interface NotebookJson {
+  cells: { cell_type: string; source: string | string[]; outputs?: NotebookOutput[] }[];
+}
+/** One cell output as nbformat stores it. */
+export interface NotebookOutput {
+  output_type: string;
+  name?: string;
+  text?: string | string[];
+  data?: Record<string, unknown>;
+  ename?: string;
+  evalue?: string;
+  traceback?: string[];
+}
+
+const joined = (text: string | string[] | undefined): string => (Array.isArray(text) ? text.join("") : text ?? "");
+const stripAnsi = (text: string): string => text.replace(/\u001b\[[0-9;]*[A-Za-z]/g, "");
+/** Stack frames of Node's vm and tslab itself: the same in every error, so they only hide the useful lines. */
+const KERNEL_FRAME = /^\s+at .*(node:vm|[\\/]node_modules[\\/]tslab[\\/]|sigintHandlersWrap)/;
+
+/** Figures the library wrote to the AE_FIGURES_FILE this runner gave the kernel ({} when it wrote none). */
+export function readFiguresFile(file: string): Record<string, unknown> {
+  if (!existsSync(file)) return {};
+  const parsed: unknown = JSON.parse(readFileSync(file, "utf8"));
+  if (!parsed || typeof parsed !== "object" || Array.isArray(parsed)) {
+    throw new Error(`${file} should hold a JSON object of figures, not ${JSON.stringify(parsed)}.`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** The error text of one cell: its error outputs and stderr streams (where tslab writes the real message). */
+export function cellErrorText(outputs: readonly NotebookOutput[]): string {
+  const parts = outputs.flatMap((output): string[] => {
+    if (output.output_type === "error") {
+      const traceback = (output.traceback ?? []).join("\n");
+      return [traceback || `${output.ename ?? "Error"}: ${output.evalue ?? ""}`];
+    }
+    if (output.output_type === "stream" && output.name === "stderr") return [joined(output.text)];
+    return [];
+  });
+  // Stream chunks continue each other; only separate those that do not end a line.
+  const text = parts.map((part) => (part.endsWith("\n") ? part : `${part}\n`)).join("");
+  const lines = stripAnsi(text).split("\n");
+  return lines.filter((line) => !KERNEL_FRAME.test(line)).join("\n").trim();
+}
+
+/** Describes a failed cell as "cell N: <first line>" followed by its error text. */
+export function describeFailure(notebook: NotebookJson, cellIndex: number): string {
+  const cell = notebook.cells[cellIndex];
+  const firstLine = joined(cell?.source).split("\n").find((line) => line.trim()) ?? "";
+  const text = cell ? cellErrorText(cell.outputs ?? []) : "";
+  return `cell ${cellIndex}: ${firstLine.trim()}\n${text || "(the cell wrote no error text)"}`;
+}
+
+function formatFigure(value: unknown): string {
+  if (typeof value === "number" && !Number.isInteger(value)) return String(Number(value.toPrecision(4)));
+  return typeof value === "string" ? value : JSON.stringify(value);
+}
+
+/** A plain-text table of the run: notebook, status, seconds, key figures. */
+export function formatSummaryTable(rows: readonly NotebookSummary[]): string {
+  const lines = rows.map((row) => [
+    row.name,
+    row.status,
+    row.seconds.toFixed(1),
+    Object.entries(row.figures).map(([key, value]) => `${key}=${formatFigure(value)}`).join(" "),
+  ]);
+  const header = ["notebook", "status", "seconds", "key figures"];
+  const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column].length)));
+  const format = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column])).join("  ").trimEnd();
+  return [format(header), format(widths.map((width) => "-".repeat(width))), ...lines.map(format)].join("\n");
+}
+
+interface RunnerResult {
+  status: "ok" | "error";
+  failed_cell: number | null;
+  message: string;
+}
+
+interface ProcessEnd {
+  code: number | null;
+  /** True if Ctrl-C or TERM arrived while it ran: the course stops after this notebook. */
+  interrupted: boolean;
+}
+
+function runPython(python: string, args: string[], env: NodeJS.ProcessEnv): Promise<ProcessEnd> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(python, args, { env, stdio: ["ignore", "inherit", "inherit"] });
+    let interrupted = false;
+    // Ctrl-C reaches the runner through the terminal's process group: wait for it to save the notebook and stop
+    // its kernel. A TERM sent to us alone is passed on.
+    const onInt = () => (interrupted = true);
+    const onTerm = () => {
+      interrupted = true;
+      child.kill("SIGTERM");
+    };
+    process.on("SIGINT", onInt);
+    process.on("SIGTERM", onTerm);
+    child.on("error", reject);
+    child.on("exit", (code) => {
+      process.off("SIGINT", onInt);
+      process.off("SIGTERM", onTerm);
+      resolve({ code, interrupted });
+    });
+  });
+}
+
+/** Executes one notebook into `options.out`; returns its summary entry and whether the user interrupted it. */
+export async function runNotebook(
+  name: string,
+  options: CourseOptions,
+  python: string,
+  env: NodeJS.ProcessEnv,
+): Promise<{ summary: NotebookSummary; interrupted: boolean }> {
+  const output = path.join(options.out, name);
+  const scratch = mkdtempSync(path.join(os.tmpdir(), "course-"));
+  const resultFile = path.join(scratch, "result.json");
+  const figuresFile = path.join(scratch, "figures.json");
+  const started = performance.now();
+  try {
+    const source = path.join(options.notebooksDir, name);
+    const args = [RUNNER, source, output, resultFile, "--kernel", "tslab", "--timeout", String(CELL_TIMEOUT_SECONDS)];
+    const end = await runPython(python, args, { ...env, AE_FIGURES_FILE: figuresFile });
+    const seconds = Math.round((performance.now() - started) / 100) / 10;
+    const result: RunnerResult = existsSync(resultFile)
+      ? JSON.parse(readFileSync(resultFile, "utf8"))
+      : { status: "error", failed_cell: null, message: `the notebook runner stopped (exit code ${end.code})` };
+    const notebook: NotebookJson | undefined = existsSync(output) ? JSON.parse(readFileSync(output, "utf8")) : undefined;
+    const summary: NotebookSummary = {
+      name,
+      status: result.status,
+      seconds,
+      figures: readFiguresFile(figuresFile),
+    };
+    if (result.status === "error") {
+      summary.error = notebook && result.failed_cell !== null ? describeFailure(notebook, result.failed_cell) : result.message;
+    }
+    return { summary, interrupted: end.interrupted };
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+/** Runs the selected notebooks in order, writes summary.json, prints the table; returns the exit code. */
+export async function runCourse(options: CourseOptions): Promise<number> {
+  const names = selectNotebooks(options.notebooksDir, options.only);
+  const { python, env } = prepareJupyter("client");
+  const kernelEnv = { ...env, AE_PROFILE: options.profile, AE_DATASET: options.dataset };
+  mkdirSync(options.out, { recursive: true });
+  console.log(`Course run: profile ${options.profile}, dataset ${options.dataset}, ${names.length} notebook(s), python ${python}`);
+  const rows: NotebookSummary[] = [];
+  let interrupted = false;
+  for (const name of names) {
+    console.log(`\n▶ ${name}`);
+    const run = await runNotebook(name, options, python, kernelEnv);
+    const row = run.summary;
+    rows.push(row);
+    if (row.error) console.error(`\n✗ ${name}: ${row.error}\n`);
+    console.log(`${row.status === "ok" ? "✓" : "✗"} ${name} ${row.status} in ${row.seconds.toFixed(1)} s → ${path.join(options.out, name)}`);
+    interrupted = run.interrupted;
+    if (interrupted) break;
+  }
+  const summary: CourseSummary = { profile: options.profile, dataset: options.dataset, notebooks: rows };
+  const summaryFile = path.join(options.out, "summary.json");
+  writeFileSync(summaryFile, `${JSON.stringify(summary, null, 2)}\n`);
+  console.log(`\n${formatSummaryTable(rows)}\n\nSummary: ${summaryFile}`);
+  if (interrupted) return 130;
+  return rows.every((row) => row.status === "ok") ? 0 : 1;
+}
+
+async function main(): Promise<void> {
+  try {
+    process.exitCode = await runCourse(parseCourseArgs(process.argv.slice(2)));
+  } catch (error) {
+    const usage = error instanceof UsageError;
+    console.error(usage ? `${error.message}\n\n${USAGE}` : (error as Error).message);
+    process.exitCode = usage ? 2 : 1;
+  }
+}
+
+if (require.main === module) void main();
