@@ -16,3 +16,6 @@ export * from "./metrics";
 export * from "./keep";
 export * from "./figures";
 export { quiz, type QuizApi } from "./quiz";
+export * from "./models/vae";
+export * from "./train/vae-step";
+export { configureWasmThreads, wasmThreadsCount } from "./backend/threads";

@@ -24,6 +24,10 @@ function titles(svg: string): string[] {
 }
 
 describe("charts", () => {
+  before(async () => {
+    await tf.setBackend("cpu");
+  });
+
   it("draws a loss chart with one line and one point per epoch for each series", async () => {
     const svg = await vegaLiteToSvg(lossChart({ loss: [0.4, 0.3, 0.25, 0.2], val_loss: [0.45, 0.35, 0.3, 0.28] }));
     assert.match(svg, /^<svg/);

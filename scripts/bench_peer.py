@@ -1,0 +1,127 @@
+"""PyTorch peer for scripts/bench.ts: trains the lesson's two models with the same batch, steps and threads.
+
+Prints one JSON object per model and line: {model, backend: "pytorch", threads, imagesPerSecond, msPerStep, ...}.
+Run with Debian's interpreter, which has CPU torch:  /usr/bin/python3 scripts/bench_peer.py --threads 1
+"""
+import argparse
+import json
+import resource
+import sys
+import time
+
+try:
+    import torch
+    from torch import nn
+except ImportError as error:  # The caller reports this line and carries on without a peer.
+    print(json.dumps({"backend": "pytorch", "error": f"cannot run: torch is not importable ({error})"}))
+    sys.exit(0)
+
+
+class ConvAutoencoder(nn.Module):
+    """The lesson's conv autoencoder (Keras layout, channels first): 28×28×1 → 4×4×8 → 28×28×1."""
+
+    def __init__(self):
+        super().__init__()
+        # Keras "same" max-pooling rounds up (7 → 4); ceil_mode does the same.
+        pool = lambda: nn.MaxPool2d(2, ceil_mode=True)  # noqa: E731
+        self.encoder = nn.Sequential(
+            nn.Conv2d(1, 16, 3, padding=1), nn.ReLU(), pool(),
+            nn.Conv2d(16, 8, 3, padding=1), nn.ReLU(), pool(),
+            nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(), pool(),
+        )
+        self.decoder = nn.Sequential(
+            nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(), nn.Upsample(scale_factor=2),
+            nn.Conv2d(8, 8, 3, padding=1), nn.ReLU(), nn.Upsample(scale_factor=2),
+            nn.Conv2d(8, 16, 3), nn.ReLU(), nn.Upsample(scale_factor=2),
+            nn.Conv2d(16, 1, 3, padding=1), nn.Sigmoid(),
+        )
+
+    def forward(self, x):
+        return self.decoder(self.encoder(x))
+
+
+class DenseVae(nn.Module):
+    """The lesson's dense VAE: 784 → 512 → (mean, log-variance) → z → 512 → 784."""
+
+    def __init__(self, latent=2):
+        super().__init__()
+        self.hidden = nn.Linear(784, 512)
+        self.mean = nn.Linear(512, latent)
+        self.log_var = nn.Linear(512, latent)
+        self.decoder = nn.Sequential(nn.Linear(latent, 512), nn.ReLU(), nn.Linear(512, 784), nn.Sigmoid())
+
+    def forward(self, x):
+        h = torch.relu(self.hidden(x))
+        mean, log_var = self.mean(h), self.log_var(h)
+        z = mean + torch.exp(0.5 * log_var) * torch.randn_like(mean)
+        return self.decoder(z), mean, log_var
+
+
+def conv_ae_step(model, optimizer, batch):
+    optimizer.zero_grad()
+    loss = nn.functional.binary_cross_entropy(model(batch), batch)
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+def vae_step(model, optimizer, batch):
+    optimizer.zero_grad()
+    reconstruction, mean, log_var = model(batch)
+    bce = nn.functional.binary_cross_entropy(reconstruction, batch, reduction="sum") / batch.shape[0]
+    kl = -0.5 * torch.sum(1 + log_var - mean.pow(2) - log_var.exp()) / batch.shape[0]
+    loss = bce + kl
+    loss.backward()
+    optimizer.step()
+    return loss.item()
+
+
+MODELS = {
+    "conv-ae": (ConvAutoencoder, conv_ae_step, (1, 28, 28)),
+    "dense-vae": (DenseVae, vae_step, (784,)),
+}
+
+
+def bench(name, batch_size, steps, warmup, threads):
+    build, step, shape = MODELS[name]
+    model = build()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    batch = torch.rand((batch_size, *shape))
+    for _ in range(warmup):
+        step(model, optimizer, batch)
+    start = time.perf_counter()
+    for _ in range(steps):
+        loss = step(model, optimizer, batch)
+    seconds = time.perf_counter() - start
+    return {
+        "model": name,
+        "backend": "pytorch",
+        "threads": threads,
+        "imagesPerSecond": batch_size * steps / seconds,
+        "msPerStep": 1000 * seconds / steps,
+        "steps": steps,
+        "batch": batch_size,
+        "loss": loss,
+        "peakRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "version": torch.__version__,
+    }
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--batch", type=int, default=128)
+    parser.add_argument("--models", default=",".join(MODELS), help="comma-separated: " + ", ".join(MODELS))
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    torch.manual_seed(0)
+    for name in args.models.split(","):
+        if name not in MODELS:
+            parser.error(f"unknown model {name!r}; choose from {', '.join(MODELS)}")
+        print(json.dumps(bench(name, args.batch, args.steps, args.warmup, args.threads)), flush=True)
+
+
+if __name__ == "__main__":
+    main()
