@@ -1,0 +1,64 @@
+import { strict as assert } from "node:assert";
+import * as tf from "@tensorflow/tfjs";
+import { selectBackend } from "../lib/backend/select";
+
+describe("selectBackend", () => {
+  const saved = process.env.AE_BACKEND;
+  const lines: string[] = [];
+  const log = console.log;
+
+  beforeEach(() => {
+    lines.length = 0;
+    console.log = (line: unknown) => lines.push(String(line));
+  });
+  afterEach(() => {
+    console.log = log;
+    if (saved === undefined) delete process.env.AE_BACKEND;
+    else process.env.AE_BACKEND = saved;
+  });
+  after(async () => {
+    await tf.setBackend("cpu");
+  });
+
+  it("on auto passes over native TensorFlow when it is not installed, picks wasm and says why", async function () {
+    let nativeInstalled = true;
+    try {
+      require.resolve("@tensorflow/tfjs-node");
+    } catch {
+      nativeInstalled = false;
+    }
+    if (nativeInstalled) this.skip(); // this machine has the native backend, which auto rightly prefers
+    const selection = await selectBackend("auto");
+    assert.equal(selection.name, "wasm");
+    assert.equal(tf.getBackend(), "wasm");
+    assert.deepEqual(selection.skipped.map((s) => s.name), ["tensorflow"]);
+    assert.match(selection.skipped[0].why, /tfjs-node is not installed/);
+    assert.match(lines.join("\n"), /Using the "wasm" backend: WebAssembly with the course's training kernels\. Passed over tensorflow/);
+  });
+
+  it("follows AE_BACKEND, and the wasm it picks trains a conv net like cpu", async () => {
+    process.env.AE_BACKEND = "cpu";
+    assert.equal((await selectBackend()).name, "cpu");
+    assert.equal(tf.getBackend(), "cpu");
+    process.env.AE_BACKEND = "wasm";
+    const selection = await selectBackend();
+    assert.equal(selection.name, "wasm");
+    assert.match(selection.reason, /because AE_BACKEND/);
+  });
+
+  it("explains a forced backend that cannot load instead of silently using another", async function () {
+    try {
+      require.resolve("@tensorflow/tfjs-node");
+      this.skip();
+    } catch {
+      // not installed: the case under test
+    }
+    process.env.AE_BACKEND = "tensorflow";
+    await assert.rejects(selectBackend(), /No usable backend for "tensorflow".*npm install @tensorflow\/tfjs-node.*Unset AE_BACKEND/);
+  });
+
+  it("rejects an unknown AE_BACKEND with the allowed values", async () => {
+    process.env.AE_BACKEND = "gpu";
+    await assert.rejects(selectBackend(), /AE_BACKEND=gpu is not one of auto, tensorflow, wasm, cpu/);
+  });
+});

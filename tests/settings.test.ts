@@ -1,0 +1,37 @@
+import { strict as assert } from "node:assert";
+import { currentProfile, datasetFromEnvironment, PROFILES } from "../lib/settings";
+
+describe("settings", () => {
+  const saved = { profile: process.env.AE_PROFILE, dataset: process.env.AE_DATASET };
+  afterEach(() => {
+    for (const [name, value] of [["AE_PROFILE", saved.profile], ["AE_DATASET", saved.dataset]] as const) {
+      if (value === undefined) delete process.env[name];
+      else process.env[name] = value;
+    }
+  });
+
+  it("defaults to the quick profile and the auto dataset", () => {
+    delete process.env.AE_PROFILE;
+    delete process.env.AE_DATASET;
+    assert.equal(currentProfile(), PROFILES.quick);
+    assert.equal(datasetFromEnvironment(), "auto");
+  });
+
+  it("reads AE_PROFILE and AE_DATASET, ignoring surrounding spaces", () => {
+    process.env.AE_PROFILE = " smoke ";
+    process.env.AE_DATASET = "fashion-mnist";
+    assert.equal(currentProfile().name, "smoke");
+    assert.equal(datasetFromEnvironment(), "fashion-mnist");
+  });
+
+  it("says which values are allowed when a setting is misspelt", () => {
+    process.env.AE_PROFILE = "fast";
+    assert.throws(() => currentProfile(), /AE_PROFILE=fast is not one of smoke, quick, full/);
+    process.env.AE_DATASET = "cifar";
+    assert.throws(() => datasetFromEnvironment(), /AE_DATASET=cifar is not one of auto, mnist, fashion-mnist/);
+  });
+
+  it("full is the lesson's scale: all data, 25 epochs", () => {
+    assert.deepEqual(PROFILES.full, { name: "full", epochs: 25, trainSize: null, validationSize: null, batchSize: 128 });
+  });
+});
