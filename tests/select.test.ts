@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { spawnSync } from "node:child_process";
 import * as tf from "@tensorflow/tfjs";
 import { selectBackend } from "../lib/backend/select";
 
@@ -55,6 +56,15 @@ describe("selectBackend", () => {
     }
     process.env.AE_BACKEND = "tensorflow";
     await assert.rejects(selectBackend(), /No usable backend for "tensorflow".*npm install @tensorflow\/tfjs-node.*Unset AE_BACKEND/);
+  });
+
+  it("importing the library leaves tfjs usable on cpu until a backend is selected (bug: wasm was left uninitialised)", () => {
+    const script =
+      'const tf = require("@tensorflow/tfjs"); require("./lib/index.ts"); ' +
+      "const sum = tf.tensor([1, 2]).sum().dataSync()[0]; console.log(tf.getBackend(), sum);";
+    const run = spawnSync(process.execPath, ["--import", "tsx", "-e", script], { cwd: `${__dirname}/..`, encoding: "utf8" });
+    assert.equal(run.status, 0, run.stderr);
+    assert.match(run.stdout, /^cpu 3$/m);
   });
 
   it("rejects an unknown AE_BACKEND with the allowed values", async () => {

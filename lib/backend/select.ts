@@ -3,6 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { recordFigures } from "../figures";
 import { backendFromEnvironment, type BackendChoice } from "../settings";
 import { registerCpuFixes } from "./cpu-fixes";
+import "./wasm-package";
 import { registerWasmTrainingKernels } from "./wasm-training";
 
 /** A backend the course can train on. */
@@ -38,7 +39,6 @@ async function load(name: BackendName): Promise<void> {
       );
     }
   } else if (name === "wasm") {
-    require("@tensorflow/tfjs-backend-wasm");
     registerWasmTrainingKernels();
   }
   if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend("${name}") failed`);

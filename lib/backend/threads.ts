@@ -11,17 +11,13 @@
  * the worker at the real module script, and reports 2·n logical cores to the C++ side so the pool gets n threads.
  */
 import * as tf from "@tensorflow/tfjs";
-import { BackendWasm, setThreadsCount, getThreadsCount, version_wasm } from "@tensorflow/tfjs-backend-wasm";
+import { stockWasmFactory, WASM_PRIORITY, wasmPackage } from "./wasm-package";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 
 const BACKEND_NAME = "wasm";
-/** tfjs-backend-wasm registers its factory with this priority; ours keeps it. */
-const WASM_PRIORITY = 2;
-
-/** Factory of the stock (single-threaded SIMD) wasm backend, captured before any replacement. */
-const stockFactory = tf.findBackendFactory(BACKEND_NAME);
+const { BackendWasm, setThreadsCount, getThreadsCount, version_wasm } = wasmPackage;
 
 interface EmscriptenModule {
   cwrap(name: string, returnType: string | null, argTypes: string[]): (...args: number[]) => number;
@@ -67,7 +63,7 @@ function workerScriptFile(outDir: string): string {
 }
 
 /** Instantiates the threaded SIMD build with an XNNPACK pool of `threads` threads. */
-async function createThreadedBackend(threads: number): Promise<BackendWasm> {
+async function createThreadedBackend(threads: number): Promise<InstanceType<typeof BackendWasm>> {
   const outDir = wasmOutDir();
   const moduleScript = path.join(outDir, "tfjs-backend-wasm-threaded-simd.js");
   const wasmBinary = path.join(outDir, "tfjs-backend-wasm-threaded-simd.wasm");
@@ -117,11 +113,11 @@ export function configureWasmThreads(threads: number): void {
         "(restart the kernel or process to change the thread count).",
     );
   }
-  if (stockFactory === null) {
+  if (stockWasmFactory === null) {
     throw new Error('The wasm backend is not registered; import "@tensorflow/tfjs-backend-wasm" first.');
   }
   tf.removeBackend(BACKEND_NAME);
-  const factory = threads === 1 ? stockFactory : () => createThreadedBackend(threads);
+  const factory = threads === 1 ? stockWasmFactory : () => createThreadedBackend(threads);
   tf.registerBackend(BACKEND_NAME, factory, WASM_PRIORITY);
 }
 

@@ -23,6 +23,19 @@ function send(what: string, write: (display: Tslab.Display) => void): void {
   write(tslab.display);
 }
 
+/**
+ * Shows one output with several representations, e.g. Markdown plus plain text. Jupyter renders the richest one
+ * it may; a notebook that is not trusted (edited and saved in some classic Notebook setups) still shows the text.
+ */
+export function displayBundle(representations: { [mimeType: string]: string }): void {
+  send("an output", () => {
+    const kernel = require("tslab/dist/jupyter") as {
+      lastWriteDisplayData(data: { data: object; metadata: object; transient: object }, update: boolean): void;
+    };
+    kernel.lastWriteDisplayData({ data: representations, metadata: {}, transient: {} }, false);
+  });
+}
+
 /** Shows PNG bytes as an image output of the current notebook cell. */
 export function displayPng(png: Uint8Array): void {
   send("a PNG image", (display) => display.png(png));

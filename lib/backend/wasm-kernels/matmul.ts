@@ -13,7 +13,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 // Registers the stock wasm kernels that this module wraps.
-import "@tensorflow/tfjs-backend-wasm";
+import "../wasm-package";
 
 /** The part of the wasm backend these kernels use: freeing intermediate buffers. */
 interface WasmBackendLike {
@@ -24,7 +24,7 @@ function stockWasmKernel(kernelName: string): tf.KernelConfig {
   const config = tf.getKernel(kernelName, "wasm");
   if (config === undefined) {
     throw new Error(
-      `The wasm kernel ${kernelName} is not registered; import "@tensorflow/tfjs-backend-wasm" before this module.`,
+      `The wasm kernel ${kernelName} is not registered; import "../wasm-package" before this module.`,
     );
   }
   return config;
