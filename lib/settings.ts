@@ -6,6 +6,11 @@ export type ProfileName = "smoke" | "quick" | "full";
 /** Which tfjs backend to use; `auto` picks the fastest one that passes a training health check. */
 export type BackendChoice = "auto" | "tensorflow" | "wasm" | "cpu";
 
+/** The profile names, the dataset choices and the backend choices, in the order a usage message lists them. */
+export const PROFILE_NAMES: readonly ProfileName[] = ["smoke", "quick", "full"];
+export const DATASET_CHOICES: readonly DatasetChoice[] = ["auto", "mnist", "fashion-mnist"];
+export const BACKEND_CHOICES: readonly BackendChoice[] = ["auto", "tensorflow", "wasm", "cpu"];
+
 /** The numbers a profile sets; notebooks copy them into their settings cell. */
 export interface Profile {
   name: ProfileName;
@@ -35,15 +40,15 @@ function oneOf<T extends string>(variable: string, allowed: readonly T[], fallba
 
 /** The profile named by AE_PROFILE (default `quick`). */
 export function currentProfile(): Profile {
-  return PROFILES[oneOf<ProfileName>("AE_PROFILE", ["smoke", "quick", "full"], "quick")];
+  return PROFILES[oneOf("AE_PROFILE", PROFILE_NAMES, "quick")];
 }
 
 /** The dataset named by AE_DATASET (default `auto`). */
 export function datasetFromEnvironment(): DatasetChoice {
-  return oneOf<DatasetChoice>("AE_DATASET", ["auto", "mnist", "fashion-mnist"], "auto");
+  return oneOf("AE_DATASET", DATASET_CHOICES, "auto");
 }
 
 /** The backend named by AE_BACKEND (default `auto`). */
 export function backendFromEnvironment(): BackendChoice {
-  return oneOf<BackendChoice>("AE_BACKEND", ["auto", "tensorflow", "wasm", "cpu"], "auto");
+  return oneOf("AE_BACKEND", BACKEND_CHOICES, "auto");
 }

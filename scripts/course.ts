@@ -4,11 +4,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, 
 import * as os from "node:os";
 import * as path from "node:path";
 import type { DatasetChoice } from "../lib/data/datasets";
-import type { ProfileName } from "../lib/settings";
+import { DATASET_CHOICES, PROFILE_NAMES, type ProfileName } from "../lib/settings";
 import { PROJECT_ROOT, prepareJupyter } from "./jupyter";
 
-const PROFILES: readonly ProfileName[] = ["smoke", "quick", "full"];
-const DATASETS: readonly DatasetChoice[] = ["auto", "mnist", "fashion-mnist"];
 const RUNNER = path.join(PROJECT_ROOT, "scripts", "run_notebooks.py");
 /** Seconds one cell may run: a `full` profile training cell on a 2-core CPU takes long. */
 const CELL_TIMEOUT_SECONDS = 1800;
@@ -54,9 +52,30 @@ export interface CourseSummary {
   notebooks: NotebookSummary[];
 }
 
-function choice<T extends string>(flag: string, value: string | undefined, allowed: readonly T[]): T {
-  if (value !== undefined && (allowed as readonly string[]).includes(value)) return value as T;
-  throw new UsageError(`${flag} must be one of ${allowed.join(", ")}; got "${value ?? ""}".`);
+/** The flag's value, else the environment variable's (blank counts as unset), else the default; checked. */
+function choice<T extends string>(flag: string, variable: string, given: string | undefined, env: NodeJS.ProcessEnv, allowed: readonly T[], fallback: T): T {
+  const fromEnv = env[variable]?.trim() || undefined;
+  const value = given ?? fromEnv ?? fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  const source = given !== undefined ? flag : variable;
+  throw new UsageError(`${source} must be one of ${allowed.join(", ")}; got "${value}".`);
+}
+
+/** A path the user typed, resolved from the folder they typed it in (npm runs scripts in the project root). */
+function fromUser(value: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+  return value === undefined ? undefined : path.resolve(env.INIT_CWD ?? process.cwd(), value);
+}
+
+/** The notebook folder, which must be inside the course so that its notebooks find the course's packages. */
+function insideProject(dir: string): string {
+  const relative = path.relative(PROJECT_ROOT, dir);
+  if (relative.startsWith("..") || path.isAbsolute(relative)) {
+    throw new UsageError(
+      `--notebooks ${dir} is outside the course folder ${PROJECT_ROOT}; notebooks there cannot import the course's ` +
+        "packages (autoencoder-course, @tensorflow/tfjs). Copy them into a folder inside the course.",
+    );
+  }
+  return dir;
 }
 
 /** Parses the course flags; defaults come from AE_PROFILE / AE_DATASET, then quick / auto. */
@@ -73,11 +92,11 @@ export function parseCourseArgs(argv: readonly string[], env: NodeJS.ProcessEnv 
   }
   const only = (values.get("--only") ?? "").split(",").map((p) => p.trim()).filter(Boolean);
   return {
-    profile: choice("--profile", values.get("--profile") ?? env.AE_PROFILE?.trim() ?? "quick", PROFILES),
-    dataset: choice("--dataset", values.get("--dataset") ?? env.AE_DATASET?.trim() ?? "auto", DATASETS),
+    profile: choice("--profile", "AE_PROFILE", values.get("--profile"), env, PROFILE_NAMES, "quick"),
+    dataset: choice("--dataset", "AE_DATASET", values.get("--dataset"), env, DATASET_CHOICES, "auto"),
     only,
-    out: path.resolve(values.get("--out") ?? path.join(PROJECT_ROOT, "build", "executed")),
-    notebooksDir: path.resolve(values.get("--notebooks") ?? path.join(PROJECT_ROOT, "notebooks")),
+    out: fromUser(values.get("--out"), env) ?? path.join(PROJECT_ROOT, "build", "executed"),
+    notebooksDir: insideProject(fromUser(values.get("--notebooks"), env) ?? path.join(PROJECT_ROOT, "notebooks")),
   };
 }
 

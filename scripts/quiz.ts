@@ -5,12 +5,15 @@
  *   check <id> <answers.json> [--json] [--reveal]
  *                                      grade an answer file; exit 0 all right, 1 some wrong, 2 unusable input
  *                                      (3 only for an unexpected failure, such as an unwritable progress file)
- *   report                             best score per quiz and what is still wrong
+ *   report                             best and latest score per quiz, and what the latest attempt got wrong
+ * A relative answers path is read from the folder the command was typed in (npm's INIT_CWD), not the project root.
  * Progress goes to .course-progress.json at the project root, or to $AE_PROGRESS_FILE.
  */
 import * as fs from "node:fs";
+import * as path from "node:path";
 import { renderReportText } from "../lib/tasks/report";
 import {
+  answersTemplate,
   AnswersFormatError,
   assertAnswersObject,
   BLANK_ATTEMPT_NOTE,
@@ -25,6 +28,7 @@ import {
   renderProgressText,
   renderQuizText,
   summarizeProgress,
+  type Quiz,
 } from "../lib/quiz/index";
 
 const USAGE = `usage: npm run quiz -- <command>
@@ -32,11 +36,17 @@ const USAGE = `usage: npm run quiz -- <command>
   show <id>                              show a quiz's questions and an answer-file template
   check <id> <answers.json> [--json] [--reveal]
                                          grade answers (exit 0 all right, 1 some wrong, 2 unusable input)
-  report                                 best score per quiz and questions still wrong
+  report                                 best and latest score per quiz, and what the latest attempt got wrong
 `;
 
 /** Input the CLI cannot work with; exits with code 2 and this one-line message. */
 class UsageError extends Error {}
+
+/** An answers path as the learner typed it, made absolute against the folder they typed it in (npm runs scripts at the project root and says where the command was typed in INIT_CWD). */
+function resolveAnswersPath(file: string): string {
+  const typedIn = process.env.INIT_CWD?.trim() ? process.env.INIT_CWD : process.cwd();
+  return path.resolve(typedIn, file);
+}
 
 function readAnswersFile(file: string): unknown {
   if (!fs.existsSync(file)) throw new UsageError(`answers file ${file} does not exist`);
@@ -54,7 +64,8 @@ function check(args: string[]): number {
   const unknownFlag = flags.find((flag) => flag !== "--json" && flag !== "--reveal");
   if (unknownFlag) throw new UsageError(`unknown option ${unknownFlag}; check takes --json and --reveal`);
   if (positional.length !== 2) throw new UsageError("check needs a quiz id and an answers file: check <id> <answers.json>");
-  const [id, file] = positional;
+  const [id, typedPath] = positional;
+  const file = resolveAnswersPath(typedPath);
   const quiz = loadQuiz(id);
   const answers = readAnswersFile(file);
   assertAnswersObject(answers);
@@ -71,6 +82,15 @@ function check(args: string[]): number {
   if (warning) process.stderr.write(`warning: ${warning}\n`);
   process.stdout.write(flags.includes("--json") ? JSON.stringify(report, null, 2) + "\n" : renderReportText(report));
   return report.allRight ? 0 : 1;
+}
+
+/** A quiz's questions followed by an answer-file template and the command that checks it. */
+function quizWithAnswerFile(quiz: Quiz): string {
+  return [
+    renderQuizText(quiz),
+    `Answer file: save this as JSON, fill in your answers, then run: npm run quiz -- check ${quiz.id} <file>`,
+    answersTemplate(quiz, "json"),
+  ].join("\n");
 }
 
 function report(): number {
@@ -95,7 +115,7 @@ function main(argv: string[]): number {
       return 0;
     case "show":
       expectArgs(command, args, 1, "one quiz id: show <id>");
-      process.stdout.write(renderQuizText(loadQuiz(args[0])));
+      process.stdout.write(quizWithAnswerFile(loadQuiz(args[0])));
       return 0;
     case "check":
       return check(args);

@@ -60,6 +60,10 @@ describe("charts", () => {
   it("draws one line for a history with loss only, and refuses an empty history", async () => {
     const svg = await vegaLiteToSvg(lossChart({ loss: [1, 0.5] }));
     assert.equal(occurrences(svg, LINE_MARK), 1);
+    // One epoch: the only x tick reads "1", not "1.000000" (a learner saw that in the smoke profile).
+    const single = await vegaLiteToSvg(lossChart({ loss: [0.5] }));
+    assert.doesNotMatch(single, />1\.0+</);
+    assert.match(single, />1</);
     assert.throws(() => lossChart({ loss: [] }), /history has no values/);
   });
 

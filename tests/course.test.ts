@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import {
   UsageError,
@@ -39,6 +40,18 @@ describe("course runner", () => {
       assert.equal(options.out, path.resolve("x"));
     });
 
+    it("treats a blank AE_PROFILE as unset, as the notebooks do", () => {
+      assert.equal(parseCourseArgs([], { AE_PROFILE: " " }).profile, "quick");
+    });
+
+    it("resolves --out and --notebooks from the folder npm was run in, and keeps notebooks inside the course", () => {
+      const notebooks = path.join(PROJECT_ROOT, "build", "my-notebooks");
+      const options = parseCourseArgs(["--out", "runs", "--notebooks", "my-notebooks"], { INIT_CWD: path.join(PROJECT_ROOT, "build") });
+      assert.equal(options.out, path.join(PROJECT_ROOT, "build", "runs"));
+      assert.equal(options.notebooksDir, notebooks);
+      assert.throws(() => parseCourseArgs(["--notebooks", os.tmpdir()], {}), /outside the course folder.*Copy them into a folder inside the course/);
+    });
+
     it("falls back to AE_PROFILE and AE_DATASET, and flags win over them", () => {
       const env = { AE_PROFILE: "full", AE_DATASET: "fashion-mnist" };
       assert.equal(parseCourseArgs([], env).profile, "full");
@@ -50,7 +63,7 @@ describe("course runner", () => {
       assert.throws(() => parseCourseArgs(["--profile", "huge"], {}), (e: Error) =>
         e instanceof UsageError && /--profile must be one of smoke, quick, full; got "huge"/.test(e.message));
       assert.throws(() => parseCourseArgs(["--dataset", "cifar"], {}), /--dataset must be one of auto, mnist, fashion-mnist/);
-      assert.throws(() => parseCourseArgs([], { AE_PROFILE: "fast" }), /got "fast"/);
+      assert.throws(() => parseCourseArgs([], { AE_PROFILE: "fast" }), /Error: AE_PROFILE must be one of smoke, quick, full; got "fast"/);
       assert.throws(() => parseCourseArgs(["--fast"], {}), /Unknown option "--fast"/);
       assert.throws(() => parseCourseArgs(["--out"], {}), /--out needs a value/);
       assert.throws(() => parseCourseArgs(["--only", "--profile", "smoke"], {}), /--only needs a value/);

@@ -31,6 +31,32 @@ describe("grading the course's quizzes", () => {
     }
   });
 
+  it("accepts the harmless variants new learners wrote for the course's text questions", () => {
+    const variants: Array<[string, string, string]> = [
+      ["pre-lesson", "p3", "variational autoencoders"],
+      ["pre-lesson", "p3", "Variational Auto Encoder"],
+      ["pre-lesson", "p3", "variational auto-encoder"],
+      ["04-vae", "v7", "Binary Crossentropy"],
+      ["04-vae", "v7", "binary cross-entropy loss"],
+      ["post-lesson", "q3", "latent spaces"],
+      ["02-denoising", "d6", "Gaussian"],
+    ];
+    for (const [quizId, questionId, answer] of variants) {
+      const [item] = gradeQuiz(loadQuiz(quizId, QUIZZES_DIR), { [questionId]: answer }).items.filter((it) => it.id === questionId);
+      assert.equal(item.status, "right", `${quizId}/${questionId}: ${answer}`);
+    }
+  });
+
+  it("tells a learner who includes the batch dimension to leave it out, and grades it wrong", () => {
+    const quiz = loadQuiz("01-autoencoder", QUIZZES_DIR);
+    for (const answer of ["[null,14,14,16]", "[None, 14, 14, 16]", [1, 14, 14, 16]]) {
+      const item = gradeQuiz(quiz, { a5: answer }).items.find((it) => it.id === "a5")!;
+      assert.equal(item.status, "wrong");
+      assert.equal(item.points, 0);
+      assert.match(item.message ?? "", /^leave out the batch dimension/, JSON.stringify(answer));
+    }
+  });
+
   it("never reveals the right answer unless asked", () => {
     const quiz = loadQuiz("03-super-resolution", QUIZZES_DIR);
     const hidden = gradeQuiz(quiz, { s1: "[28, 28, 1]" });

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { formatSolution, matchAnswer, parseNumber, parseShape } from "../lib/quiz/matching";
+import { formatSolution, matchAnswer, parseNumber, parseShape, textMatches } from "../lib/quiz/matching";
 import type { Question } from "../lib/quiz/schema";
 
 const half: Question = { id: "n", type: "numeric", prompt: "?", answer: 0.5 };
@@ -79,10 +79,30 @@ describe("shape answers", () => {
   });
 
   it("mark a different shape wrong, saying when the number of dimensions differs", () => {
-    assert.equal(status(latent, [8, 4, 4]), "wrong");
-    const outcome = matchAnswer(batched, [28, 28, 1]);
+    assert.deepEqual(matchAnswer(latent, [8, 4, 4]), { status: "wrong", credit: 0 });
+    const outcome = matchAnswer(latent, [4, 4, 8, 2, 2]);
     assert.equal(outcome.status, "wrong");
-    assert.match(outcome.message ?? "", /your shape has 3 dimensions/);
+    assert.equal(outcome.message, "your shape has 5 dimensions; the question asks for a different number");
+    assert.equal(matchAnswer(latent, [null, 4, 4, 9]).message, "your shape has 4 dimensions; the question asks for a different number");
+  });
+
+  it("mark a shape with the batch dimension wrong, saying to leave it out when the rest is right", () => {
+    for (const value of [[null, 4, 4, 8], "[None, 4, 4, 8]", "(None, 4, 4, 8)", [1, 4, 4, 8], "32x4x4x8"]) {
+      const outcome = matchAnswer(latent, value);
+      assert.equal(outcome.status, "wrong", JSON.stringify(value));
+      assert.equal(outcome.credit, 0);
+      assert.equal(outcome.message, "leave out the batch dimension (the first entry): the question asks for the shape of one example", JSON.stringify(value));
+    }
+  });
+
+  it("say when the batch dimension is missing or given a number where the question wants it open", () => {
+    const missing = matchAnswer(batched, [28, 28, 1]);
+    assert.equal(missing.status, "wrong");
+    assert.match(missing.message ?? "", /^add the batch dimension in front/);
+    const fixed = matchAnswer(batched, "32x28x28x1");
+    assert.equal(fixed.status, "wrong");
+    assert.equal(fixed.message, "the batch dimension is left open in a model's shape: write null (or None) for it");
+    assert.equal(matchAnswer(batched, [32, 28, 28, 3]).message, undefined, "no batch advice when the rest is wrong too");
   });
 
   it("mark non-shapes wrong with a message", () => {
@@ -104,6 +124,16 @@ describe("text answers", () => {
       assert.equal(status(vae, value), "right", JSON.stringify(value));
     }
     assert.equal(status(vae, "variational auto"), "wrong");
+  });
+
+  it("ignore hyphens, spaces inside words and a plural s", () => {
+    const variants = ["variational autoencoders", "variational auto-encoder", "Variational Auto Encoder", "Variational Auto-Encoders", "variational-autoencoder", "variational auto‐encoder"];
+    for (const value of variants) assert.equal(status(vae, value), "right", JSON.stringify(value));
+    for (const value of ["variational autoencoderz", "variational autoencoder network", "variational encoder", "autoencoder"]) {
+      assert.equal(status(vae, value), "wrong", JSON.stringify(value));
+    }
+    assert.ok(textMatches("Binary Cross Entropy", "binary cross-entropy"));
+    assert.ok(!textMatches("binary cross-entropy", "binary cross-entropies"), "only the learner's answer may add a plural s");
   });
 
   it("mark a number or a list wrong with a message", () => {

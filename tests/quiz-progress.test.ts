@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { createQuizApi } from "../lib/quiz/index";
+import { createQuizApi, type QuizOutput } from "../lib/quiz/index";
 import { progressFilePath, readProgress, recordAttempt, summarizeProgress } from "../lib/quiz/progress";
 import { renderProgressText } from "../lib/quiz/render";
 import { makeReport, type ReportItem } from "../lib/tasks/report";
@@ -49,24 +49,34 @@ describe("progress file", () => {
     assert.ok(!fs.existsSync(file));
   });
 
-  it("summarises the best score and what the latest attempt still got wrong, listing untried quizzes", () => {
+  it("summarises the best and the latest score and what the latest attempt still got wrong, listing untried quizzes", () => {
     recordAttempt(makeReport("quiz", "q", "Q", [item("a", false), item("b", false)]), file);
     recordAttempt(makeReport("quiz", "q", "Q", [item("a", true), item("b", true)]), file);
     recordAttempt(makeReport("quiz", "q", "Q", [item("a", true), item("b", false)]), file);
     recordAttempt(makeReport("task", "06-task-conv-vae", "Task", [item("shape", false)]), file);
     const entries = summarizeProgress(readProgress(file).data, [{ id: "first", title: "First" }, { id: "q", title: "Q" }]);
     assert.deepEqual(
-      entries.map((entry) => [entry.kind, entry.id, entry.attempts, entry.best?.score, entry.stillWrong.map((wrong) => wrong.id)]),
+      entries.map((entry) => [entry.kind, entry.id, entry.attempts, entry.best?.score, entry.best?.attempt, entry.latest?.score, entry.stillWrong.map((wrong) => wrong.id)]),
       [
-        ["quiz", "first", 0, undefined, []],
-        ["quiz", "q", 3, 2, ["b"]],
-        ["task", "06-task-conv-vae", 1, 0, ["shape"]],
+        ["quiz", "first", 0, undefined, undefined, undefined, []],
+        ["quiz", "q", 3, 2, 2, 1, ["b"]],
+        ["task", "06-task-conv-vae", 1, 0, 1, 0, ["shape"]],
       ],
     );
     const text = renderProgressText(entries);
-    assert.match(text, /^first +0 attempts +best not tried yet$/m);
-    assert.match(text, /^q +3 attempts +best 2 \/ 2 \(100%\)$/m);
-    assert.match(text, /still wrong: b {2}question b/);
+    assert.match(text, /^first +0 attempts +not tried yet$/m);
+    assert.match(text, /^q +3 attempts +best 2 \/ 2 \(100%\) in attempt 2 of 3; latest 1 \/ 2 \(50%\)$/m);
+    assert.match(text, /^ +still wrong in the latest attempt: b {2}question b$/m);
+    assert.match(text, /^06-task-conv-vae +1 attempt +best 0 \/ 1 \(0%\) in attempt 1 of 1 \(the latest\)$/m);
+  });
+
+  it("counts the latest of equally good attempts as the best, so the report does not mix attempts needlessly", () => {
+    recordAttempt(makeReport("quiz", "q", "Q", [item("a", true), item("b", false)]), file);
+    recordAttempt(makeReport("quiz", "q", "Q", [item("a", false), item("b", true)]), file);
+    const [entry] = summarizeProgress(readProgress(file).data);
+    assert.equal(entry.best?.attempt, 2);
+    assert.equal(entry.best, entry.latest);
+    assert.deepEqual(entry.stillWrong.map((wrong) => wrong.id), ["a"]);
   });
 
   it("moves a corrupt file aside with a clear warning instead of overwriting it", () => {
@@ -84,12 +94,12 @@ describe("progress file", () => {
 
 describe("notebook quiz API", () => {
   let dir: string;
-  let shown: string[];
+  let shown: QuizOutput[];
   let api: ReturnType<typeof createQuizApi>;
   beforeEach(() => {
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "quiz-api-"));
     shown = [];
-    api = createQuizApi({ quizzesDir: QUIZZES_DIR, progressFile: path.join(dir, "p.json"), output: (markdown) => shown.push(markdown) });
+    api = createQuizApi({ quizzesDir: QUIZZES_DIR, progressFile: path.join(dir, "p.json"), output: (output) => shown.push(output) });
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 

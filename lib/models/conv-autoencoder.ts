@@ -81,3 +81,16 @@ export function buildConvAutoencoder(options: ConvAutoencoderOptions = {}): Auto
     },
   };
 }
+
+/**
+ * Random latent codes that resemble `codes` number by number: each of a code's numbers is drawn from a normal
+ * distribution with that number's mean and standard deviation over `codes`, then clipped at 0 (the encoder's
+ * ReLU and max-pooling never output negatives).
+ */
+export function randomCodesLike(codes: tf.Tensor4D, count: number, seed?: number): tf.Tensor4D {
+  return tf.tidy(() => {
+    const { mean, variance } = tf.moments(codes, 0);
+    const noise = tf.randomNormal([count, ...codes.shape.slice(1)], 0, 1, "float32", seed);
+    return tf.relu(tf.add(mean, tf.mul(noise, tf.sqrt(variance)))) as tf.Tensor4D;
+  });
+}

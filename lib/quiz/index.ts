@@ -1,15 +1,15 @@
 /**
  * The quiz as a notebook uses it: `quiz.show(id)`, `quiz.check(id, answers)`, `quiz.report()`.
  * Grading and rendering live in their own modules; this is the thin layer that loads files, records attempts
- * and hands Markdown to tslab's display (required lazily, so the CLI and tests need no kernel).
+ * and shows each output as Markdown with a plain-text fallback (through the kernel only when one is running).
  */
 import { inspect } from "node:util";
-import type * as Tslab from "tslab";
-import { renderReportMarkdown, type GradedReport } from "../tasks/report";
+import { displayBundle, notebookDisplay } from "../show/display";
+import { renderReportMarkdown, renderReportText, type GradedReport } from "../tasks/report";
 import { defaultQuizzesDir, listQuizIds, loadQuiz } from "./files";
 import { gradeQuiz, type Answers, type GradeOptions } from "./grading";
 import { BLANK_ATTEMPT_NOTE, progressFilePath, readProgress, recordAttempt, summarizeProgress, type ProgressEntry } from "./progress";
-import { answersTemplate, renderProgressMarkdown, renderQuizMarkdown } from "./render";
+import { answersTemplate, renderProgressMarkdown, renderProgressText, renderQuizMarkdown, renderQuizText } from "./render";
 
 export * from "./schema";
 export * from "./matching";
@@ -18,14 +18,20 @@ export * from "./files";
 export * from "./progress";
 export * from "./render";
 
-/** Where the quiz API reads and writes, and how it shows Markdown; all optional. */
+/** One output in two forms: Markdown for Jupyter, plain text for terminals and notebooks that drop Markdown (untrusted ones). */
+export interface QuizOutput {
+  markdown: string;
+  text: string;
+}
+
+/** Where the quiz API reads and writes, and how it shows outputs; all optional. */
 export interface QuizApiOptions {
   /** Folder of quiz files; default <project root>/quizzes. */
   quizzesDir?: string;
   /** Progress file; default $AE_PROGRESS_FILE or <project root>/.course-progress.json. */
   progressFile?: string;
-  /** Shows Markdown; default tslab's display, or stdout outside a kernel. */
-  output?: (markdown: string) => void;
+  /** Shows an output; default: Markdown with a text/plain fallback in a tslab kernel, the text on stdout outside one. */
+  output?: (shown: QuizOutput) => void;
 }
 
 /** Options of `quiz.check`. */
@@ -50,14 +56,10 @@ export interface QuizApi {
   report(): ProgressEntry[];
 }
 
-/** Shows Markdown through tslab's display inside a kernel, or prints it outside one (tslab says "Not ready" then). */
-function displayMarkdown(markdown: string): void {
-  try {
-    const tslab = require("tslab") as typeof Tslab;
-    tslab.display.markdown(markdown);
-  } catch {
-    process.stdout.write(markdown);
-  }
+/** Shows an output in a notebook as Markdown plus text/plain (kept even when Markdown is not rendered), or prints the text outside a kernel. */
+function displayOutput({ markdown, text }: QuizOutput): void {
+  if (notebookDisplay()) displayBundle({ "text/markdown": markdown, "text/plain": text });
+  else process.stdout.write(text);
 }
 
 /** Makes tslab (which console.logs a cell's last value) print a one-line summary instead of the whole object. */
@@ -68,16 +70,16 @@ function withSummary<T extends object>(value: T, summary: string): T {
 
 /** Builds the quiz API; `quiz` below is the default one notebooks use, tests pass their own folders and output. */
 export function createQuizApi(options: QuizApiOptions = {}): QuizApi {
-  const output = options.output ?? displayMarkdown;
+  const output = options.output ?? displayOutput;
   const quizzesDir = () => options.quizzesDir ?? defaultQuizzesDir();
   const progressFile = () => options.progressFile ?? progressFilePath();
   const warn = (warning: string | undefined) => {
-    if (warning !== undefined) output(`> ⚠️ ${warning}\n`);
+    if (warning !== undefined) output({ markdown: `> **Warning:** ${warning}\n`, text: `Warning: ${warning}\n` });
   };
   const present: QuizApi["present"] = (report, presentOptions = {}) => {
     const recorded = presentOptions.record ?? true ? recordAttempt(report, progressFile()) : undefined;
     if (recorded && !recorded.attempt) report.notes.push(BLANK_ATTEMPT_NOTE);
-    output(renderReportMarkdown(report));
+    output({ markdown: renderReportMarkdown(report), text: renderReportText(report) });
     warn(recorded?.warning);
     const summary = `[${report.kind} ${report.id}: ${report.score} / ${report.max} points${report.allRight ? ", all right" : ""}]`;
     return withSummary(report, summary);
@@ -85,10 +87,12 @@ export function createQuizApi(options: QuizApiOptions = {}): QuizApi {
   return {
     list: () => listQuizIds(quizzesDir()),
     show(id) {
-      output(renderQuizMarkdown(loadQuiz(id, quizzesDir())));
+      const shown = loadQuiz(id, quizzesDir());
+      output({ markdown: renderQuizMarkdown(shown), text: renderQuizText(shown) });
     },
     template(id, variableName = "answers") {
-      output("```ts\n" + answersTemplate(loadQuiz(id, quizzesDir()), "ts", variableName) + "```\n");
+      const cell = answersTemplate(loadQuiz(id, quizzesDir()), "ts", variableName);
+      output({ markdown: "```ts\n" + cell + "```\n", text: cell });
     },
     check(id, answers, checkOptions = {}) {
       return present(gradeQuiz(loadQuiz(id, quizzesDir()), answers, checkOptions), checkOptions);
@@ -99,7 +103,7 @@ export function createQuizApi(options: QuizApiOptions = {}): QuizApi {
       const { data, warning } = readProgress(progressFile());
       warn(warning);
       const entries = summarizeProgress(data, quizzes);
-      output(renderProgressMarkdown(entries));
+      output({ markdown: renderProgressMarkdown(entries), text: renderProgressText(entries) });
       return withSummary(entries, `[progress: ${entries.filter((entry) => entry.attempts > 0).length} of ${entries.length} tried]`);
     },
   };

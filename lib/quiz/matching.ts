@@ -199,19 +199,54 @@ function matchNumeric(question: NumericQuestion, value: unknown): MatchOutcome {
   return Math.abs(given - question.answer) <= allowedError(question) ? RIGHT : WRONG;
 }
 
+/** Text reduced to what matters for a short answer: no case, spaces, hyphens or underscores ("Auto-Encoder" → "autoencoder"). */
+function textKey(text: string): string {
+  return normalizeText(text).replace(/[\s_\-\u2010-\u2015]+/g, "");
+}
+
+/**
+ * True when a text answer says the same as an accepted one, written differently: case, spacing, hyphens and a
+ * plural "s" are ignored, so "Variational Auto-Encoders" matches "variational autoencoder".
+ */
+export function textMatches(given: string, accepted: string): boolean {
+  const givenKey = textKey(given);
+  const acceptedKey = textKey(accepted);
+  return givenKey === acceptedKey || givenKey === `${acceptedKey}s`;
+}
+
 function matchText(question: TextQuestion, value: unknown): MatchOutcome {
   if (typeof value !== "string") return wrongKind(`expected a text in quotes, got ${describeValue(value)}`);
-  const given = normalizeText(value);
-  return question.accepted.some((accepted) => normalizeText(accepted) === given) ? RIGHT : WRONG;
+  return question.accepted.some((accepted) => textMatches(value, accepted)) ? RIGHT : WRONG;
+}
+
+function sameShape(a: ReadonlyArray<number | null>, b: ReadonlyArray<number | null>): boolean {
+  return a.length === b.length && a.every((dim, index) => dim === b[index]);
+}
+
+/**
+ * What to say about a shape that is wrong only in its batch dimension (the first entry): written when the
+ * question leaves it out, missing when the question asks for it, or a number where tfjs reports null.
+ */
+function batchDimensionMessage(answer: ReadonlyArray<number | null>, given: ReadonlyArray<number | null>): string | undefined {
+  if (sameShape(given.slice(1), answer)) return "leave out the batch dimension (the first entry): the question asks for the shape of one example";
+  const wantsOpenBatch = answer[0] === null;
+  if (wantsOpenBatch && sameShape(given, answer.slice(1))) return "add the batch dimension in front: the question asks for the shape TensorFlow.js reports, such as [null, …]";
+  if (wantsOpenBatch && given.length === answer.length && given[0] !== null && sameShape(given.slice(1), answer.slice(1))) {
+    return "the batch dimension is left open in a model's shape: write null (or None) for it";
+  }
+  return undefined;
 }
 
 function matchShape(question: ShapeQuestion, value: unknown): MatchOutcome {
   const given = parseShape(value);
   if (!given) return wrongKind(`expected a shape such as [4, 4, 8], "4x4x8" or "(4, 4, 8)", got ${describeValue(value)}`);
+  if (sameShape(given, question.answer)) return RIGHT;
+  const batchMessage = batchDimensionMessage(question.answer, given);
+  if (batchMessage !== undefined) return { ...WRONG, message: batchMessage };
   if (given.length !== question.answer.length) {
     return { ...WRONG, message: `your shape has ${given.length} dimension${given.length === 1 ? "" : "s"}; the question asks for a different number` };
   }
-  return given.every((dim, index) => dim === question.answer[index]) ? RIGHT : WRONG;
+  return WRONG;
 }
 
 /** Grades one answer to one question. Never throws, whatever the value. */

@@ -130,21 +130,36 @@ export function recordAttempt(report: GradedReport, file: string = progressFileP
   return warning === undefined ? { attempt } : { attempt, warning };
 }
 
+/** The score of one attempt and where it falls in the sequence of attempts (1 = the first). */
+export interface AttemptScore {
+  score: number;
+  max: number;
+  at: string;
+  /** 1-based number of the attempt among all attempts at this quiz or task. */
+  attempt: number;
+}
+
 /** Where a learner stands on one quiz or task. */
 export interface ProgressEntry {
   kind: ReportKind;
   id: string;
   title: string;
   attempts: number;
-  /** The best attempt's score; undefined when not tried yet. */
-  best?: { score: number; max: number; at: string };
+  /** The best attempt (the latest of equally good ones); undefined when not tried yet. */
+  best?: AttemptScore;
+  /** The latest attempt; undefined when not tried yet. */
+  latest?: AttemptScore;
   /** Items not fully right in the latest attempt. */
   stillWrong: AttemptItem[];
 }
 
+function ratio(score: number, max: number): number {
+  return max === 0 ? 0 : score / max;
+}
+
 /**
- * Summarises attempts per quiz or task: best score and what the latest attempt still got wrong. Every quiz in
- * `catalogue` gets an entry, tried or not, in catalogue order; anything else tried follows.
+ * Summarises attempts per quiz or task: the best and the latest score, and what the latest attempt still got
+ * wrong. Every quiz in `catalogue` gets an entry, tried or not, in catalogue order; anything else tried follows.
  */
 export function summarizeProgress(data: ProgressData, catalogue: ReadonlyArray<{ id: string; title: string }> = []): ProgressEntry[] {
   const entries = new Map<string, ProgressEntry>();
@@ -152,15 +167,14 @@ export function summarizeProgress(data: ProgressData, catalogue: ReadonlyArray<{
   for (const { id, title } of catalogue) {
     entries.set(keyOf("quiz", id), { kind: "quiz", id, title, attempts: 0, stillWrong: [] });
   }
+  // Attempts are appended in time order, so each one seen is the latest so far.
   for (const attempt of data.attempts) {
     const key = keyOf(attempt.kind, attempt.id);
     const entry = entries.get(key) ?? { kind: attempt.kind, id: attempt.id, title: attempt.title, attempts: 0, stillWrong: [] };
     entry.attempts += 1;
-    const ratio = (score: number, max: number) => (max === 0 ? 0 : score / max);
-    if (!entry.best || ratio(attempt.score, attempt.max) > ratio(entry.best.score, entry.best.max)) {
-      entry.best = { score: attempt.score, max: attempt.max, at: attempt.at };
-    }
-    // Attempts are appended in time order, so the last one seen is the latest.
+    const latest: AttemptScore = { score: attempt.score, max: attempt.max, at: attempt.at, attempt: entry.attempts };
+    if (!entry.best || ratio(latest.score, latest.max) >= ratio(entry.best.score, entry.best.max)) entry.best = latest;
+    entry.latest = latest;
     entry.stillWrong = attempt.items.filter((item) => item.status !== "right");
     entries.set(key, entry);
   }

@@ -1,7 +1,7 @@
 /** Pure renderers for quizzes, answer templates and progress: strings only, so they work without a kernel. */
 import { formatPoints } from "../tasks/report";
 import { questionPoints } from "./grading";
-import type { ProgressEntry } from "./progress";
+import type { AttemptScore, ProgressEntry } from "./progress";
 import type { Question, Quiz } from "./schema";
 
 const TYPE_NAMES: Record<Question["type"], string> = {
@@ -70,7 +70,7 @@ export function renderQuizMarkdown(quiz: Quiz): string {
   return parts.join("\n\n") + "\n";
 }
 
-/** A quiz's questions as plain text, for the terminal, ending with an answer-file template. */
+/** A quiz's questions as plain text, for a terminal or a notebook that cannot show Markdown. */
 export function renderQuizText(quiz: Quiz): string {
   const lines = [quiz.title, "=".repeat(quiz.title.length)];
   if (quiz.description) lines.push(quiz.description);
@@ -81,50 +81,54 @@ export function renderQuizText(quiz: Quiz): string {
     }
     lines.push(`   (${TYPE_NAMES[question.type]}, ${pointsText(question)}; answer: ${answerFormat(question)})`);
   });
-  lines.push(
-    "",
-    `Answer file: save this as JSON, fill in your answers, then run: npm run quiz -- check ${quiz.id} <file>`,
-    answersTemplate(quiz, "json"),
-  );
-  return lines.join("\n");
+  return lines.join("\n") + "\n";
 }
 
-function bestText(entry: ProgressEntry): string {
-  if (!entry.best) return "not tried yet";
-  const { score, max } = entry.best;
+function scoreText({ score, max }: AttemptScore): string {
   const percent = max === 0 ? 0 : Math.round((100 * score) / max);
   return `${formatPoints(score)} / ${formatPoints(max)} (${percent}%)`;
 }
 
-function stillWrongText(entry: ProgressEntry): string {
+/** The best and latest score in words, e.g. "best 9 / 9 (100%) in attempt 1 of 3; latest 7 / 9 (78%)". */
+function progressScoreText(entry: ProgressEntry): string {
+  const { best, latest } = entry;
+  if (!best || !latest) return "not tried yet";
+  const where = `in attempt ${best.attempt} of ${entry.attempts}`;
+  return best === latest ? `best ${scoreText(best)} ${where} (the latest)` : `best ${scoreText(best)} ${where}; latest ${scoreText(latest)}`;
+}
+
+function stillWrongIds(entry: ProgressEntry): string {
   if (entry.attempts === 0) return "";
   return entry.stillWrong.length === 0 ? "none" : entry.stillWrong.map((item) => item.id).join(", ");
 }
 
-/** The progress summary as a Markdown table. */
+/** The progress summary as a Markdown table: best score (and which attempt), latest score, what the latest attempt got wrong. */
 export function renderProgressMarkdown(entries: ProgressEntry[]): string {
-  const rows = entries.map(
-    (entry) => `| \`${entry.id}\` | ${entry.title} | ${entry.attempts} | ${bestText(entry)} | ${stillWrongText(entry)} |`,
-  );
+  const rows = entries.map((entry) => {
+    const best = entry.best ? `${scoreText(entry.best)}, attempt ${entry.best.attempt}` : "not tried yet";
+    const latest = entry.latest ? scoreText(entry.latest) : "";
+    return `| \`${entry.id}\` | ${entry.title} | ${entry.attempts} | ${best} | ${latest} | ${stillWrongIds(entry)} |`;
+  });
   return [
     "### Your progress",
     "",
-    "| Id | Quiz or task | Attempts | Best score | Still wrong (latest attempt) |",
-    "|:--|:--|--:|:--|:--|",
+    "| Id | Quiz or task | Attempts | Best score | Latest score | Still wrong in the latest attempt |",
+    "|:--|:--|--:|:--|:--|:--|",
     ...rows,
     "",
   ].join("\n");
 }
 
-/** The progress summary as plain text: one line per quiz or task, then the labels of what is still wrong. */
+/** The progress summary as plain text: one line per quiz or task, then what the latest attempt still got wrong. */
 export function renderProgressText(entries: ProgressEntry[]): string {
   const idWidth = Math.max(2, ...entries.map((entry) => entry.id.length));
+  const indent = " ".repeat(idWidth);
   const lines = ["Your progress", ""];
   for (const entry of entries) {
     const tries = `${entry.attempts} attempt${entry.attempts === 1 ? "" : "s"}`;
-    lines.push(`${entry.id.padEnd(idWidth)}  ${tries.padEnd(11)}  best ${bestText(entry)}`);
-    if (entry.attempts > 0 && entry.stillWrong.length === 0) lines.push(`${" ".repeat(idWidth)}  all right in the latest attempt`);
-    for (const item of entry.stillWrong) lines.push(`${" ".repeat(idWidth)}  still wrong: ${item.id}  ${item.label}`);
+    lines.push(`${entry.id.padEnd(idWidth)}  ${tries.padEnd(11)}  ${progressScoreText(entry)}`);
+    if (entry.attempts > 0 && entry.stillWrong.length === 0) lines.push(`${indent}  all right in the latest attempt`);
+    for (const item of entry.stillWrong) lines.push(`${indent}  still wrong in the latest attempt: ${item.id}  ${item.label}`);
   }
   return lines.join("\n") + "\n";
 }

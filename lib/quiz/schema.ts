@@ -56,7 +56,7 @@ export interface NumericQuestion extends QuestionBase {
   tolerance?: NumericTolerance;
 }
 
-/** A short text; any of the accepted answers is right (case and spacing ignored). */
+/** A short text; any of the accepted answers is right (case, spacing, hyphens and a plural "s" are ignored; see textMatches). */
 export interface TextQuestion extends QuestionBase {
   type: "text";
   accepted: string[];

@@ -1,7 +1,7 @@
 /** Charts for notebooks: vega-lite specifications rendered headless to SVG, plus one-line loss and scatter charts. */
 import type * as tf from "@tensorflow/tfjs";
 import type { TopLevelSpec } from "vega-lite" with { "resolution-mode": "import" };
-import { displaySvg } from "./display";
+import { displayBundle } from "./display";
 
 /** A value in a chart's data table. */
 export type DataValue = string | number | boolean | null;
@@ -120,7 +120,12 @@ export async function vegaLiteToSvg(spec: VegaLiteSpec): Promise<string> {
 
 /** Renders a vega-lite specification and shows it in the notebook as an SVG image. */
 export async function showChart(spec: VegaLiteSpec): Promise<void> {
-  displaySvg(await vegaLiteToSvg(spec));
+  const title = typeof spec.title === "string" ? spec.title : "chart";
+  displayBundle({
+    "image/svg+xml": await vegaLiteToSvg(spec),
+    // What Jupyter shows where it may not render SVG: a notebook that is not trusted.
+    "text/plain": `[${title}: if you see this line instead of the chart, use File → Trust Notebook and re-run the cell]`,
+  });
 }
 
 /** Reads a fit history's loss series as numbers (tfjs may hold scalars as tensors). */
@@ -151,7 +156,7 @@ export function lossChart(history: LossHistory | tf.History, options: LossChartO
     data: { values },
     mark: { type: "line", point: true },
     encoding: {
-      x: { field: "epoch", type: "quantitative", title: "epoch", axis: { tickMinStep: 1 } },
+      x: { field: "epoch", type: "quantitative", title: "epoch", axis: { tickMinStep: 1, format: "d" } },
       y: {
         field: "value",
         type: "quantitative",

@@ -40,8 +40,3 @@ export function displayBundle(representations: { [mimeType: string]: string }): 
 export function displayPng(png: Uint8Array): void {
   send("a PNG image", (display) => display.png(png));
 }
-
-/** Shows an SVG document as an image output of the current notebook cell. */
-export function displaySvg(svg: string): void {
-  send("an SVG chart", (display) => display.svg(svg));
-}

@@ -71,7 +71,8 @@ export function checkItem(
   };
 }
 
-const STATUS_MARK: Record<ItemStatus, string> = { right: "✅", partial: "🟡", wrong: "❌", unanswered: "⬜" };
+// Symbols every common font has (emoji render as empty boxes in browsers without an emoji font).
+const STATUS_MARK: Record<ItemStatus, string> = { right: "✓", partial: "½", wrong: "✗", unanswered: "–" };
 const STATUS_WORD: Record<ItemStatus, string> = { right: "right", partial: "partly right", wrong: "wrong", unanswered: "no answer" };
 
 /** Formats a point count without trailing zeros: 1, 0.67, 2.5. */
@@ -91,17 +92,23 @@ function verdict(report: GradedReport): string {
   return `${open} ${what}${open === 1 ? "" : "s"} to revisit: read the hints, change your answers and check again.`;
 }
 
-/** Ends a message with a full stop unless it already ends in punctuation, so parts read well on one line. */
-function sentence(text: string): string {
-  return /[.!?…)\]]$/.test(text) ? text : `${text}.`;
+/** Ends text with a full stop unless it already ends in . ! ? or … (maybe followed by a closing bracket or quote). */
+function withFullStop(text: string): string {
+  return /[.!?…]["'”)\]]*$/.test(text) ? text : `${text}.`;
 }
 
-/** What to say about an item: the grader's message, then the hint or explanation, then the solution if revealed. */
+/** Makes a message or hint a sentence: capital first letter and final punctuation, so parts joined on one line read well. */
+function sentence(text: string): string {
+  const trimmed = text.trim();
+  return withFullStop(trimmed.charAt(0).toUpperCase() + trimmed.slice(1));
+}
+
+/** What to say about an item, one sentence per part: the grader's message, the hint or explanation, the solution if revealed. */
 function itemComment(item: ReportItem): string[] {
   const parts: string[] = [];
   if (item.message) parts.push(sentence(item.message));
-  if (item.feedback) parts.push(item.status === "right" ? item.feedback : `Hint: ${item.feedback}`);
-  if (item.solution !== undefined) parts.push(`Answer: ${item.solution}`);
+  if (item.feedback) parts.push(item.status === "right" ? sentence(item.feedback) : `Hint: ${sentence(item.feedback)}`);
+  if (item.solution !== undefined) parts.push(`Answer: ${withFullStop(item.solution)}`);
   return parts;
 }
 

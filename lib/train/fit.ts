@@ -15,13 +15,15 @@ export interface TrainOptions {
   progress?: ProgressReporter;
 }
 
-/** Per-epoch figures of a finished (or stopped) training run. */
+/** Per-epoch figures of a finished (or stopped) training run; only epochs that ran to the end are listed. */
 export interface TrainingHistory {
   loss: number[];
   val_loss: number[];
   secondsPerEpoch: number[];
   /** True when the run ended early because the loss stopped being a finite number. */
   diverged: boolean;
+  /** True when a kernel interrupt (or a newer trainModel call on the same model) stopped the run before its last epoch. */
+  interrupted: boolean;
 }
 
 /** Thrown when the loss becomes NaN or infinite; the weights are already restored to the last good epoch. */
@@ -32,15 +34,31 @@ export class TrainingDivergedError extends Error {
   }
 }
 
+/** Where a run is, and who stopped it early (if anyone). */
+interface RunState {
+  /** The epoch being trained, counted from 1. */
+  epoch: number;
+  /** Batches of that epoch already trained. */
+  batchesDone: number;
+  batchesPerEpoch: number;
+  stoppedBy?: "interrupt" | "newer run";
+}
+
 /** Runs that have not finished yet: a new run on the same model stops the old one first. */
-const runningFits = new Map<tf.LayersModel, Promise<unknown>>();
+const runningFits = new Map<tf.LayersModel, { finished: Promise<unknown>; state: RunState }>();
 
 const format = (value: number | undefined) => (value === undefined ? "–" : value.toFixed(4));
+
+const describePosition = (state: RunState) =>
+  state.batchesDone === state.batchesPerEpoch
+    ? `at the end of epoch ${state.epoch}`
+    : `during epoch ${state.epoch} (batch ${state.batchesDone}/${state.batchesPerEpoch})`;
 
 /**
  * Trains `model` to map `inputs` to `targets` (the same tensor for a plain autoencoder), showing progress,
  * and returns the per-epoch losses. A NaN loss stops training, restores the weights from the last good
- * epoch and throws a TrainingDivergedError that says what to try.
+ * epoch and throws a TrainingDivergedError that says what to try. A kernel interrupt (Jupyter's Kernel →
+ * Interrupt) stops training after the current batch and resolves with the finished epochs, `interrupted` set.
  */
 export async function trainModel(
   model: tf.LayersModel,
@@ -48,17 +66,25 @@ export async function trainModel(
   targets: tf.Tensor,
   options: TrainOptions,
 ): Promise<TrainingHistory> {
-  const previous = runningFits.get(model);
-  if (previous) {
-    model.stopTraining = true; // an earlier, un-awaited run of this model: end it before starting again
-    await previous.catch(() => undefined);
+  const progress = options.progress ?? trainingProgress();
+  const earlier = runningFits.get(model);
+  if (earlier && !earlier.state.stoppedBy) {
+    // An earlier, un-awaited run of this model (e.g. from a cell run twice): end it before starting again.
+    earlier.state.stoppedBy = "newer run";
+    model.stopTraining = true;
+    progress.log(
+      `Stopped an earlier training run of this model that was still going ${describePosition(earlier.state)}; ` +
+        `this run continues from what it learned.`,
+    );
   }
-  const run = fitWithGuard(model, inputs, targets, options);
-  runningFits.set(model, run);
+  await earlier?.finished.catch(() => undefined);
+  const state: RunState = { epoch: 1, batchesDone: 0, batchesPerEpoch: Math.ceil(inputs.shape[0] / options.batchSize) };
+  const run = fitWithGuard(model, inputs, targets, options, progress, state);
+  runningFits.set(model, { finished: run, state });
   try {
     return await run;
   } finally {
-    if (runningFits.get(model) === run) runningFits.delete(model);
+    if (runningFits.get(model)?.finished === run) runningFits.delete(model);
   }
 }
 
@@ -67,16 +93,28 @@ async function fitWithGuard(
   inputs: tf.Tensor,
   targets: tf.Tensor,
   options: TrainOptions,
+  progress: ProgressReporter,
+  state: RunState,
 ): Promise<TrainingHistory> {
-  const progress = options.progress ?? trainingProgress();
   const samples = inputs.shape[0];
-  const batchesPerEpoch = Math.ceil(samples / options.batchSize);
-  const history: TrainingHistory = { loss: [], val_loss: [], secondsPerEpoch: [], diverged: false };
+  const { batchesPerEpoch } = state;
+  const history: TrainingHistory = { loss: [], val_loss: [], secondsPerEpoch: [], diverged: false, interrupted: false };
   let lastGood = snapshotWeights(model);
   let badLoss: { epoch: number; batch: number; value: number } | undefined;
   let epochStart = 0;
-  let currentEpoch = 0;
   let lossSum = 0;
+
+  const onInterrupt = () => {
+    if (state.stoppedBy) return;
+    state.stoppedBy = "interrupt";
+    model.stopTraining = true; // tfjs stops after the batch it is on
+    const finished = history.loss.length + (state.batchesDone === batchesPerEpoch ? 1 : 0);
+    // Printed now, not when fit returns: tslab ends the cell as soon as the signal arrives.
+    progress.log(
+      `Training interrupted ${describePosition(state)}: the model keeps what it has learned so far, and the ` +
+        `history lists the ${finished} epoch${finished === 1 ? "" : "s"} that finished. Re-run the cell to continue training.`,
+    );
+  };
 
   try {
     await model.fit(inputs, targets, {
@@ -86,27 +124,37 @@ async function fitWithGuard(
       validationData: options.validationData,
       verbose: 0,
       callbacks: {
+        onTrainBegin: async () => {
+          // Jupyter interrupts a kernel with SIGINT. Join in only when something already handles SIGINT (tslab does):
+          // with no listener, Node's default (Ctrl+C ends a script) must stay. This runs after an await, so tslab's own
+          // listener is back: tslab runs a cell's synchronous part with breakOnSigint, which detaches SIGINT listeners.
+          if (process.listenerCount("SIGINT") > 0) process.on("SIGINT", onInterrupt);
+        },
         onEpochBegin: async (epoch) => {
-          currentEpoch = epoch;
+          state.epoch = epoch + 1;
+          state.batchesDone = 0;
           epochStart = performance.now();
           lossSum = 0;
         },
         onBatchEnd: async (batch, logs) => {
+          state.batchesDone = batch + 1;
+          if (state.stoppedBy) model.stopTraining = true; // a stop that came before fit reset the flag
           const loss = logs?.loss;
           if (loss === undefined || !Number.isFinite(loss)) {
-            badLoss = { epoch: currentEpoch + 1, batch: batch + 1, value: loss ?? NaN };
+            badLoss = { epoch: state.epoch, batch: batch + 1, value: loss ?? NaN };
             model.stopTraining = true;
             return;
           }
           lossSum += loss;
           const seconds = (performance.now() - epochStart) / 1000;
           progress.update(
-            `Epoch ${currentEpoch + 1}/${options.epochs} ${progressBar(batch + 1, batchesPerEpoch)} ` +
+            `Epoch ${state.epoch}/${options.epochs} ${progressBar(batch + 1, batchesPerEpoch)} ` +
               `batch ${batch + 1}/${batchesPerEpoch}  loss ${format(lossSum / (batch + 1))}  ${seconds.toFixed(1)} s`,
           );
         },
         onEpochEnd: async (epoch, logs) => {
-          if (badLoss) return;
+          // tfjs calls this also for an epoch cut short by stopTraining: its loss and speed would be wrong.
+          if (badLoss || state.batchesDone < batchesPerEpoch) return;
           const seconds = (performance.now() - epochStart) / 1000;
           const valLoss = logs?.val_loss;
           if (valLoss !== undefined && !Number.isFinite(valLoss)) {
@@ -139,9 +187,12 @@ async function fitWithGuard(
         history,
       );
     }
-    summarise(history, samples, progress);
+    history.interrupted = state.stoppedBy !== undefined && history.loss.length < options.epochs;
+    // A stopped run was already explained in one line; the figures describe complete runs only.
+    if (!history.interrupted) summarise(history, samples, progress);
     return history;
   } finally {
+    process.off("SIGINT", onInterrupt);
     disposeAll(lastGood);
   }
 }
