@@ -132,6 +132,16 @@ describe("dataset loader", () => {
       data.dispose();
     });
 
+    it("takes an AE_DATA_DIR entry named after the dataset as its folder, and says when an entry does not exist", async () => {
+      const root = freshDir("env");
+      const folder = writeDataset(root, "fashion-mnist");
+      const missing = path.join(root, "no-such-folder");
+      const data = await loadDataset(isolated({ dataDirs: [missing, folder] }));
+      assert.equal(data.source, folder, "AE_DATA_DIR=…/fashion-mnist works like AE_DATA_DIR=…");
+      assert.ok(logs.includes(`data folder ${missing} (from AE_DATA_DIR) does not exist; ignoring it`), logs.join("\n"));
+      data.dispose();
+    });
+
     it("accepts decompressed files, which load as the same tensors as the gzipped ones", async () => {
       const [gzRoot, rawRoot] = [freshDir("gz"), freshDir("raw")];
       writeDataset(gzRoot, "fashion-mnist", { marker: 7 });

@@ -188,10 +188,12 @@ function filesIn(folder: string, roles: IdxFileRole[]): Partial<Record<IdxFileRo
 
 /**
  * Finds a dataset's files: the first root (in order) holding all four wins; failing that, the first holding the two
- * test files (reported as test split only). Nothing is downloaded.
+ * test files (reported as test split only). A root that is itself named after the dataset counts as its folder.
+ * Nothing is downloaded.
  */
 export function findDataset(name: DatasetName, roots: string[]): FoundDataset | undefined {
-  const folders = roots.map((root) => path.join(root, name));
+  // A root named after the dataset is taken as its folder too: AE_DATA_DIR=/data/mnist works like /data.
+  const folders = roots.flatMap((root) => (path.basename(root) === name ? [root, path.join(root, name)] : [path.join(root, name)]));
   for (const folder of folders) {
     const files = filesIn(folder, ROLES);
     if (files) return { name, folder, testSplitOnly: false, files };
@@ -427,6 +429,9 @@ export async function loadDataset(options: LoadDatasetOptions): Promise<Dataset>
   }
 
   const cacheDir = options.cacheDir ?? defaultCacheDir();
+  for (const dir of options.dataDirs ?? dataDirsFromEnv()) {
+    if (!existsSync(dir)) log(`data folder ${dir} (from AE_DATA_DIR) does not exist; ignoring it`);
+  }
   const { name, reason } = chooseDataset(options.dataset, lookupRoots({ ...options, cacheDir }));
   if (options.dataset === "auto") log(`dataset auto → ${name} (${reason})`);
   const spec = DATASETS[name];
