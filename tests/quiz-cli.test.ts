@@ -19,14 +19,24 @@ describe("quiz command line", () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  /** Runs `tsx scripts/quiz.ts …` from another folder, so the script must find the project on its own. */
-  function quiz(...args: string[]) {
+  /**
+   * Runs `tsx scripts/quiz.ts …` from another folder (cwd, default the temporary one), so the script must find the
+   * project on its own; INIT_CWD is what npm sets to the folder the command was typed in, unset unless given.
+   */
+  function quizIn(where: { cwd?: string; initCwd?: string }, ...args: string[]) {
+    const env: NodeJS.ProcessEnv = { ...process.env, AE_PROGRESS_FILE: progressFile };
+    delete env.INIT_CWD;
+    if (where.initCwd !== undefined) env.INIT_CWD = where.initCwd;
     const run = spawnSync(process.execPath, ["--require", require.resolve("tsx/cjs"), SCRIPT, ...args], {
-      cwd: dir,
-      env: { ...process.env, AE_PROGRESS_FILE: progressFile },
+      cwd: where.cwd ?? dir,
+      env,
       encoding: "utf8",
     });
     return { code: run.status, stdout: run.stdout, stderr: run.stderr };
+  }
+
+  function quiz(...args: string[]) {
+    return quizIn({}, ...args);
   }
 
   function answersFile(name: string, content: unknown): string {
@@ -56,7 +66,7 @@ describe("quiz command line", () => {
     const oneWrong = { ...allRight, p7: wrongAnswer(preLesson.questions[6]) };
     const wrong = quiz("check", "pre-lesson", answersFile("wrong.json", oneWrong));
     assert.equal(wrong.code, 1);
-    assert.match(wrong.stdout, /^❌ p7 +0\/1 {2}The latent code/m);
+    assert.match(wrong.stdout, /^✗ p7 +0\/1 {2}The latent code/m);
     assert.match(wrong.stdout, /Hint: What would stop the network/);
     assert.ok(!wrong.stdout.includes("Answer:"), "no solution unless --reveal");
     assert.match(quiz("check", "pre-lesson", answersFile("w.json", oneWrong), "--reveal").stdout, /Answer: false/);
@@ -99,15 +109,28 @@ describe("quiz command line", () => {
     assert.ok(!fs.existsSync(progressFile), "unusable input records no attempt");
   });
 
-  it("report prints the best score per quiz and the questions still wrong", () => {
+  it("reads a relative answers path from the folder the command was typed in (npm's INIT_CWD), else the current one", () => {
+    const typedIn = path.join(dir, "my-answers");
+    fs.mkdirSync(typedIn);
+    fs.writeFileSync(path.join(typedIn, "answers.json"), JSON.stringify(allRight));
+    // As npm runs it: in the project root, with INIT_CWD naming the learner's folder.
+    const viaNpm = quizIn({ cwd: ROOT, initCwd: typedIn }, "check", "pre-lesson", "answers.json");
+    assert.equal(viaNpm.code, 0, viaNpm.stderr);
+    const direct = quizIn({ cwd: typedIn }, "check", "pre-lesson", "answers.json");
+    assert.equal(direct.code, 0, direct.stderr);
+    const missing = quizIn({ cwd: ROOT, initCwd: typedIn }, "check", "pre-lesson", "missing.json");
+    assert.equal(missing.code, 2);
+    assert.equal(missing.stderr, `quiz: answers file ${path.join(typedIn, "missing.json")} does not exist\n`);
+  });
+
+  it("report prints the best and latest score per quiz and what the latest attempt still got wrong", () => {
     quiz("check", "pre-lesson", answersFile("1.json", allRight));
     quiz("check", "pre-lesson", answersFile("2.json", { ...allRight, p2: "a", p6: ["b"] }));
     const run = quiz("report");
     assert.equal(run.code, 0);
-    assert.match(run.stdout, /^pre-lesson +2 attempts +best 9 \/ 9 \(100%\)$/m);
-    assert.match(run.stdout, /still wrong: p2 {2}An autoencoder has two halves/);
-    assert.match(run.stdout, /still wrong: p6 {2}A VAE is trained by minimising/);
-    assert.match(run.stdout, /^post-lesson +0 attempts +best not tried yet$/m);
+    assert.match(run.stdout, /^pre-lesson +2 attempts +best 9 \/ 9 \(100%\) in attempt 1 of 2; latest 7 \/ 9 \(78%\)$/m);
+    assert.match(run.stdout, /^ +still wrong in the latest attempt:\n +p2 {2}An autoencoder has two halves.*\n +p6 {2}A VAE is trained by minimising/m);
+    assert.match(run.stdout, /^post-lesson +0 attempts +not tried yet$/m);
   });
 
   it("report warns about a corrupt progress file and keeps it as a backup", () => {

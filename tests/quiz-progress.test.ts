@@ -66,7 +66,7 @@ describe("progress file", () => {
     const text = renderProgressText(entries);
     assert.match(text, /^first +0 attempts +not tried yet$/m);
     assert.match(text, /^q +3 attempts +best 2 \/ 2 \(100%\) in attempt 2 of 3; latest 1 \/ 2 \(50%\)$/m);
-    assert.match(text, /^ +still wrong in the latest attempt: b {2}question b$/m);
+    assert.match(text, /^ +still wrong in the latest attempt:\n +b {2}question b$/m);
     assert.match(text, /^06-task-conv-vae +1 attempt +best 0 \/ 1 \(0%\) in attempt 1 of 1 \(the latest\)$/m);
   });
 
@@ -103,31 +103,94 @@ describe("notebook quiz API", () => {
   });
   afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-  it("shows a quiz's questions and options as Markdown", () => {
+  it("shows a quiz's questions and options as Markdown, with the same questions as plain text", () => {
     api.show("pre-lesson");
     assert.equal(shown.length, 1);
-    assert.match(shown[0], /^## Pre-lesson quiz$/m);
-    assert.match(shown[0], /^\*\*1\. `p1`\*\* · single choice · 1 point {2}$/m);
-    assert.match(shown[0], /^- `b` — Each image together with a class label$/m);
-    assert.ok(!shown[0].includes('"answer"'));
+    const { markdown, text } = shown[0];
+    assert.match(markdown, /^## Pre-lesson quiz$/m);
+    assert.match(markdown, /^\*\*1\. `p1`\*\* · single choice · 1 point {2}$/m);
+    assert.match(markdown, /^- `b` — Each image together with a class label$/m);
+    assert.ok(!markdown.includes('"answer"'));
+    assert.match(text, /^Pre-lesson quiz\n=+$/m);
+    assert.match(text, /^1\. \[p1\] /m);
+    assert.match(text, /^ +b\) {2}Each image together with a class label$/m);
+    assert.ok(!text.includes("npm run quiz"), "the notebook's text has no command-line instructions");
   });
 
   it("shows an answers cell template with one line per question", () => {
     api.template("pre-lesson", "preLessonAnswers");
-    assert.match(shown[0], /^const preLessonAnswers = \{$/m);
-    assert.match(shown[0], /^ {2}p4: \[\], \/\/ a list of option ids in quotes: every option that applies$/m);
+    assert.match(shown[0].markdown, /^```ts\nconst preLessonAnswers = \{$/m);
+    assert.match(shown[0].markdown, /^ {2}p4: \[\], \/\/ a list of option ids in quotes: every option that applies$/m);
+    assert.match(shown[0].text, /^const preLessonAnswers = \{\n/);
+    assert.ok(!shown[0].text.includes("```"));
   });
 
-  it("checks answers: shows the graded table, records the attempt, returns the typed result", () => {
+  it("checks answers: shows the graded table and its text, records the attempt, returns the typed result", () => {
     const result = api.check("pre-lesson", { p1: "a", p3: "Variational Autoencoder" });
     assert.equal(result.score, 2);
-    assert.match(shown[0], /^### Pre-lesson quiz: 2 \/ 9 points \(22%\)$/m);
-    assert.match(shown[0], /^\| ⬜ no answer \| `p2` \|/m);
+    assert.match(shown[0].markdown, /^### Pre-lesson quiz: 2 \/ 9 points \(22%\)$/m);
+    assert.match(shown[0].markdown, /^\| – no answer \| `p2` \|/m);
+    assert.match(shown[0].text, /^Pre-lesson quiz: 2 \/ 9 points \(22%\)$/m);
+    assert.match(shown[0].text, /^– p2 +0\/1 {2}/m);
     api.check("pre-lesson", { p1: "a" }, { record: false });
     api.check("pre-lesson", {});
-    assert.match(shown[2], /_Note: nothing was answered, so this attempt is not recorded in your progress_/);
+    assert.match(shown[2].markdown, /_Note: nothing was answered, so this attempt is not recorded in your progress_/);
+    assert.match(shown[2].text, /^Note: nothing was answered/m);
+    api.check("pre-lesson", { p1: "b", p3: "variational autoencoders" });
     api.report();
-    assert.match(shown[3], /^\| `pre-lesson` \| Pre-lesson quiz \| 1 \| 2 \/ 9 \(22%\) \| p2, p4, p5, p6, p7 \|$/m);
-    assert.match(shown[3], /^\| `post-lesson` \| Post-lesson quiz \| 0 \| not tried yet \| {2}\|$/m);
+    const report = shown[4];
+    assert.match(report.markdown, /^\| Id \| Quiz or task \| Attempts \| Best score \| Latest score \| Still wrong in the latest attempt \|$/m);
+    assert.match(report.markdown, /^\| `pre-lesson` \| Pre-lesson quiz \| 2 \| 2 \/ 9 \(22%\), attempt 1 \| 1 \/ 9 \(11%\) \| p1, p2, p4, p5, p6, p7 \|$/m);
+    assert.match(report.markdown, /^\| `post-lesson` \| Post-lesson quiz \| 0 \| not tried yet \| {2}\| {2}\|$/m);
+    assert.match(report.text, /^pre-lesson +2 attempts +best 2 \/ 9 \(22%\) in attempt 1 of 2; latest 1 \/ 9 \(11%\)$/m);
+    assert.match(report.text, /^ +still wrong in the latest attempt:\n +p1 {2}/m);
+  });
+});
+
+describe("notebook quiz API, default output", () => {
+  let dir: string;
+  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "quiz-out-"))));
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  /** Runs fn with process.stdout.write captured; returns what was written. */
+  function captureStdout(fn: () => void): string {
+    const chunks: string[] = [];
+    const write = process.stdout.write;
+    process.stdout.write = ((chunk: string) => chunks.push(String(chunk)) > 0) as typeof process.stdout.write;
+    try {
+      fn();
+    } finally {
+      process.stdout.write = write;
+    }
+    return chunks.join("");
+  }
+
+  it("prints the plain text to stdout outside a kernel", () => {
+    const api = createQuizApi({ quizzesDir: QUIZZES_DIR, progressFile: path.join(dir, "p.json") });
+    const printed = captureStdout(() => api.check("pre-lesson", { p1: "a" }));
+    assert.match(printed, /^Pre-lesson quiz: 1 \/ 9 points \(11%\)$/m);
+    assert.ok(!printed.includes("|:--"), "no Markdown table in a terminal");
+  });
+
+  it("sends Markdown with a text/plain fallback in a kernel, so an untrusted notebook still shows the quiz", () => {
+    const kernel = require("tslab/dist/jupyter") as { lastWriteDisplayData: unknown };
+    const sent: Array<{ data: Record<string, string> }> = [];
+    kernel.lastWriteDisplayData = (message: { data: Record<string, string> }) => sent.push(message);
+    try {
+      const api = createQuizApi({ quizzesDir: QUIZZES_DIR, progressFile: path.join(dir, "p.json") });
+      const printed = captureStdout(() => {
+        api.show("pre-lesson");
+        api.check("pre-lesson", { p1: "a" });
+        api.report();
+      });
+      assert.equal(printed, "");
+      assert.deepEqual(sent.map((message) => Object.keys(message.data).sort()), Array(3).fill(["text/markdown", "text/plain"]));
+      assert.match(sent[0].data["text/markdown"], /^## Pre-lesson quiz$/m);
+      assert.match(sent[0].data["text/plain"], /^1\. \[p1\] /m);
+      assert.match(sent[1].data["text/plain"], /^Pre-lesson quiz: 1 \/ 9 points \(11%\)$/m);
+      assert.match(sent[2].data["text/plain"], /^Your progress$/m);
+    } finally {
+      kernel.lastWriteDisplayData = null;
+    }
   });
 });

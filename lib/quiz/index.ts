@@ -52,7 +52,7 @@ export interface QuizApi {
   check(id: string, answers: Answers, options?: CheckOptions): GradedReport;
   /** Shows any graded report (a task grader's, say) the way check does, records it unless told not to, and returns it. */
   present(report: GradedReport, options?: { record?: boolean }): GradedReport;
-  /** Shows the best score per quiz and what is still wrong, and returns the same as data. */
+  /** Shows the best and latest score per quiz and what the latest attempt got wrong, and returns the same as data. */
   report(): ProgressEntry[];
 }
 

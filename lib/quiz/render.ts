@@ -127,8 +127,9 @@ export function renderProgressText(entries: ProgressEntry[]): string {
   for (const entry of entries) {
     const tries = `${entry.attempts} attempt${entry.attempts === 1 ? "" : "s"}`;
     lines.push(`${entry.id.padEnd(idWidth)}  ${tries.padEnd(11)}  ${progressScoreText(entry)}`);
-    if (entry.attempts > 0 && entry.stillWrong.length === 0) lines.push(`${indent}  all right in the latest attempt`);
-    for (const item of entry.stillWrong) lines.push(`${indent}  still wrong in the latest attempt: ${item.id}  ${item.label}`);
+    if (entry.attempts === 0) continue;
+    if (entry.stillWrong.length === 0) lines.push(`${indent}  all right in the latest attempt`);
+    else lines.push(`${indent}  still wrong in the latest attempt:`, ...entry.stillWrong.map((item) => `${indent}    ${item.id}  ${item.label}`));
   }
   return lines.join("\n") + "\n";
 }
