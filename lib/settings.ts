@@ -48,6 +48,15 @@ export function datasetFromEnvironment(): DatasetChoice {
   return oneOf("AE_DATASET", DATASET_CHOICES, "auto");
 }
 
+/** Threads for the WebAssembly backend from AE_WASM_THREADS (default 1: the stock single-threaded build). */
+export function wasmThreadsFromEnvironment(): number {
+  const raw = process.env.AE_WASM_THREADS?.trim();
+  if (!raw) return 1;
+  const threads = Number(raw);
+  if (Number.isInteger(threads) && threads >= 1 && threads <= 64) return threads;
+  throw new Error(`AE_WASM_THREADS=${raw} is not a whole number from 1 to 64. Unset it or pick one, e.g. 2.`);
+}
+
 /** The backend named by AE_BACKEND (default `auto`). */
 export function backendFromEnvironment(): BackendChoice {
   return oneOf("AE_BACKEND", BACKEND_CHOICES, "auto");

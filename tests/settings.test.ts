@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { currentProfile, datasetFromEnvironment, PROFILES } from "../lib/settings";
+import { currentProfile, datasetFromEnvironment, PROFILES, wasmThreadsFromEnvironment } from "../lib/settings";
 
 describe("settings", () => {
   const saved = { profile: process.env.AE_PROFILE, dataset: process.env.AE_DATASET };
@@ -29,6 +29,21 @@ describe("settings", () => {
     assert.throws(() => currentProfile(), /AE_PROFILE=fast is not one of smoke, quick, full/);
     process.env.AE_DATASET = "cifar";
     assert.throws(() => datasetFromEnvironment(), /AE_DATASET=cifar is not one of auto, mnist, fashion-mnist/);
+  });
+
+  it("reads AE_WASM_THREADS as a whole number of threads, 1 when unset", () => {
+    const saved = process.env.AE_WASM_THREADS;
+    try {
+      delete process.env.AE_WASM_THREADS;
+      assert.equal(wasmThreadsFromEnvironment(), 1);
+      process.env.AE_WASM_THREADS = "2";
+      assert.equal(wasmThreadsFromEnvironment(), 2);
+      process.env.AE_WASM_THREADS = "two";
+      assert.throws(() => wasmThreadsFromEnvironment(), /AE_WASM_THREADS=two is not a whole number from 1 to 64/);
+    } finally {
+      if (saved === undefined) delete process.env.AE_WASM_THREADS;
+      else process.env.AE_WASM_THREADS = saved;
+    }
   });
 
   it("full is the lesson's scale: all data, 25 epochs", () => {

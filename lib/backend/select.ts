@@ -1,9 +1,9 @@
 /** Picks the fastest tfjs backend that can train the course's models: native TensorFlow → WebAssembly → plain JS. */
 import * as tf from "@tensorflow/tfjs";
 import { recordFigures } from "../figures";
-import { backendFromEnvironment, type BackendChoice } from "../settings";
+import { backendFromEnvironment, wasmThreadsFromEnvironment, type BackendChoice } from "../settings";
 import { registerCpuFixes } from "./cpu-fixes";
-import "./wasm-package";
+import { configureWasmThreads } from "./threads";
 import { registerWasmTrainingKernels } from "./wasm-training";
 
 /** A backend the course can train on. */
@@ -39,6 +39,8 @@ async function load(name: BackendName): Promise<void> {
       );
     }
   } else if (name === "wasm") {
+    const threads = wasmThreadsFromEnvironment();
+    if (threads > 1 && tf.engine().registry["wasm"] === undefined) configureWasmThreads(threads);
     registerWasmTrainingKernels();
   }
   if (!(await tf.setBackend(name))) throw new Error(`tf.setBackend("${name}") failed`);
@@ -91,10 +93,11 @@ export async function selectBackend(preference: BackendChoice = backendFromEnvir
         preference === "auto"
           ? `Using the "${name}" backend: ${WHY[name]}.` + (passedOver ? ` Passed over ${passedOver}.` : "")
           : `Using the "${name}" backend because AE_BACKEND (or the notebook) asked for it: ${WHY[name]}.`;
-      const selection: BackendSelection = { name, reason, skipped };
+      const threads = name === "wasm" ? ` It uses ${wasmThreadsFromEnvironment()} thread(s) (AE_WASM_THREADS).` : "";
+      const selection: BackendSelection = { name, reason: reason + threads, skipped };
       current = { preference, selection };
       recordFigures({ backend: name });
-      console.log(reason);
+      console.log(selection.reason);
       return selection;
     } catch (error) {
       skipped.push({ name, why: firstLine(error) });
