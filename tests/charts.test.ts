@@ -51,7 +51,7 @@ describe("charts", () => {
   });
 
   it("plots only the loss series of a trainModel history, not its timings (bug: seconds were drawn as a loss)", async () => {
-    const history: TrainingHistory = { loss: [0.3, 0.2], val_loss: [0.31, 0.25], secondsPerEpoch: [12, 11], diverged: false };
+    const history: TrainingHistory = { loss: [0.3, 0.2], val_loss: [0.31, 0.25], secondsPerEpoch: [12, 11], diverged: false, interrupted: false };
     const svg = await vegaLiteToSvg(lossChart(history));
     assert.equal(occurrences(svg, LINE_MARK), 2, "loss and val_loss only");
     assert.doesNotMatch(svg, /secondsPerEpoch/);
