@@ -13,6 +13,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { configureWasmThreads } from "../lib/backend/threads";
 import { registerWasmTrainingKernels } from "../lib/backend/wasm-training";
+import { fusedAdam } from "../lib/train/fused-adam";
 import { buildConvAutoencoder } from "../lib/models/conv-autoencoder";
 import { buildDenseVae } from "../lib/models/vae";
 import { vaeTrainStep } from "../lib/train/vae-step";
@@ -97,7 +98,7 @@ interface Trainer {
   dispose(): void;
 }
 
-function buildTrainer(model: ModelName): Trainer {
+function buildTrainer(model: ModelName, backend: BackendName): Trainer {
   if (model === "conv-ae") {
     const ae = buildConvAutoencoder({ seed: 1 });
     const x = tf.randomUniform([BATCH, 28, 28, 1], 0, 1, "float32", 7);
@@ -110,7 +111,8 @@ function buildTrainer(model: ModelName): Trainer {
     };
   }
   const vae = buildDenseVae({ seed: 1 });
-  const optimizer = tf.train.adam(1e-3);
+  // The stock row keeps tfjs's own Adam; ours fuses its update on wasm.
+  const optimizer = backend === "wasm-stock" ? tf.train.adam(1e-3) : fusedAdam(1e-3);
   const x = tf.randomUniform([BATCH, 784], 0, 1, "float32", 7) as tf.Tensor2D;
   return {
     step: async () => vaeTrainStep(vae, optimizer, x).total,
@@ -164,7 +166,7 @@ async function runChild(spec: RunSpec): Promise<BenchResult> {
   const result: BenchResult = { model: spec.model, backend: spec.backend, threads: spec.threads, batch: BATCH };
   try {
     await activateBackend(spec);
-    const trainer = buildTrainer(spec.model);
+    const trainer = buildTrainer(spec.model, spec.backend);
     for (let i = 0; i < spec.warmup; i++) await trainer.step();
     const start = performance.now();
     let loss = NaN;

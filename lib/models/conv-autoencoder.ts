@@ -1,5 +1,6 @@
 /** The lesson's convolutional autoencoder: 28×28×1 images → 4×4×8 latent codes → 28×28×1 reconstructions. */
 import * as tf from "@tensorflow/tfjs";
+import { fusedAdam } from "../train/fused-adam";
 
 /** Shape of one input image: height, width, channels. */
 export const IMAGE_SHAPE: [number, number, number] = [28, 28, 1];
@@ -63,7 +64,8 @@ export function buildConvAutoencoder(options: ConvAutoencoderOptions = {}): Auto
   const input = tf.input({ shape: IMAGE_SHAPE, name: "input" });
   const output = decoder.apply(encoder.apply(input)) as tf.SymbolicTensor;
   const autoencoder = tf.model({ inputs: input, outputs: output, name: "conv_autoencoder" });
-  autoencoder.compile({ optimizer: tf.train.adam(options.learningRate ?? 0.001), loss: "binaryCrossentropy" });
+  // Adam with a fused update on wasm (tf.train.adam's code elsewhere).
+  autoencoder.compile({ optimizer: fusedAdam(options.learningRate ?? 0.001), loss: "binaryCrossentropy" });
 
   return {
     autoencoder,
