@@ -4,17 +4,7 @@ import "@tensorflow/tfjs-backend-wasm";
 import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from "../lib/backend/wasm-training";
 import { buildConvAutoencoder } from "../lib/models/conv-autoencoder";
 import { FusedAdamOptimizer, fusedAdam } from "../lib/train/fused-adam";
-
-/** Deterministic values in [0, 1) from a linear congruential generator. */
-function pseudoRandom(size: number, seed: number): Float32Array {
-  const values = new Float32Array(size);
-  let state = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    values[i] = state / 2 ** 32;
-  }
-  return values;
-}
+import { pseudoRandom } from "./helpers/pseudo-random";
 
 /** A small dense model with odd layer sizes (so some variables are not a multiple of four floats). */
 function denseModel(optimizer: tf.Optimizer): tf.LayersModel {
@@ -40,8 +30,8 @@ function convModel(optimizer: tf.Optimizer): tf.LayersModel {
 async function weightsAfterTraining(build: (o: tf.Optimizer) => tf.LayersModel, optimizer: tf.Optimizer, shape: number[]): Promise<Float32Array[]> {
   const model = build(optimizer);
   const size = shape.reduce((a, b) => a * b, 1);
-  const x = tf.tensor(pseudoRandom(size, 11), shape);
-  const y = shape.length === 2 ? tf.tensor(pseudoRandom(shape[0] * 5, 12), [shape[0], 5]) : x;
+  const x = tf.tensor(pseudoRandom(size, 11, 0, 1), shape);
+  const y = shape.length === 2 ? tf.tensor(pseudoRandom(shape[0] * 5, 12, 0, 1), [shape[0], 5]) : x;
   for (let step = 0; step < 20; step++) await model.trainOnBatch(x, y);
   const weights = model.getWeights().map((w) => w.dataSync() as Float32Array);
   tf.dispose([x, y]);
@@ -102,8 +92,8 @@ describe("FusedAdamOptimizer", () => {
   it("leaks no tensors on wasm", async () => {
     await tf.setBackend("wasm");
     const model = denseModel(fusedAdam());
-    const x = tf.tensor(pseudoRandom(16 * 13, 11), [16, 13]);
-    const y = tf.tensor(pseudoRandom(16 * 5, 12), [16, 5]);
+    const x = tf.tensor(pseudoRandom(16 * 13, 11, 0, 1), [16, 13]);
+    const y = tf.tensor(pseudoRandom(16 * 5, 12, 0, 1), [16, 5]);
     let afterStep5 = -1;
     for (let step = 1; step <= 50; step++) {
       await model.trainOnBatch(x, y);

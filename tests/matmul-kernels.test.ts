@@ -2,17 +2,7 @@ import { strict as assert } from "assert";
 import * as tf from "@tensorflow/tfjs";
 import "@tensorflow/tfjs-backend-wasm";
 import { chooseMatMulPlan, matMulKernels } from "../lib/backend/wasm-kernels/matmul";
-
-/** Deterministic values in [-1, 1) so wasm and cpu see identical inputs. */
-function values(n: number, seed: number): Float32Array {
-  const out = new Float32Array(n);
-  let s = seed >>> 0;
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = s / 2 ** 31 - 1;
-  }
-  return out;
-}
+import { pseudoRandom } from "./helpers/pseudo-random";
 
 interface Operand {
   shape: number[];
@@ -20,7 +10,7 @@ interface Operand {
 }
 
 function operand(shape: number[], seed: number): Operand {
-  return { shape, data: values(shape.reduce((p, d) => p * d, 1), seed) };
+  return { shape, data: pseudoRandom(shape.reduce((p, d) => p * d, 1), seed) };
 }
 
 /** Runs `f` on `backend` with fresh tensors built from the operands and returns the flat result. */
@@ -155,9 +145,9 @@ describe("wasm matMul kernels", () => {
 
   it("frees every intermediate buffer", async () => {
     await tf.setBackend("wasm");
-    const a = tf.tensor(values(64 * 40, 1), [64, 40]);
-    const b = tf.tensor(values(30 * 40, 2), [30, 40]);
-    const bias = tf.tensor(values(30, 3), [30]);
+    const a = tf.tensor(pseudoRandom(64 * 40, 1), [64, 40]);
+    const b = tf.tensor(pseudoRandom(30 * 40, 2), [30, 40]);
+    const bias = tf.tensor(pseudoRandom(30, 3), [30]);
     const run = () => {
       tf.matMul(a, b, false, true).dispose();
       tf.matMul(a, a, true, false).dispose();

@@ -4,19 +4,9 @@ import { registerCpuFixes } from "../lib/backend/cpu-fixes";
 import "@tensorflow/tfjs-backend-wasm";
 import { registerWasmTrainingKernels, unregisterWasmTrainingKernels, wasmTrainingKernels } from "../lib/backend/wasm-training";
 import { buildConvAutoencoder } from "../lib/models/conv-autoencoder";
+import { pseudoRandom } from "./helpers/pseudo-random";
 
 type Pad = "same" | "valid" | number | tf.backend_util.ExplicitPadding;
-
-/** Deterministic values in [-1, 1) from a linear congruential generator, so both backends get the same data. */
-function pseudoRandom(size: number, seed: number): Float32Array {
-  const values = new Float32Array(size);
-  let state = seed >>> 0 || 1;
-  for (let i = 0; i < size; i++) {
-    state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
-    values[i] = state / 2 ** 31 - 1;
-  }
-  return values;
-}
 
 /** Runs `compute` on a backend and returns its tensors' values as plain arrays, disposing everything it made. */
 async function valuesOn(backend: "wasm" | "cpu", compute: () => tf.Tensor[]): Promise<Float32Array[]> {
@@ -93,6 +83,10 @@ describe("wasm training kernels", function () {
     { n: 5, h: 8, w: 8, ci: 2, co: 3, k: 3, s: 1, pad: 1 },
     { n: 2, h: 9, w: 10, ci: 2, co: 3, k: 5, s: 2, pad: [[0, 0], [1, 2], [2, 0], [0, 0]] },
     { n: 128, h: 28, w: 28, ci: 1, co: 8, k: 3, s: 1, pad: "same" },
+    // Stride 1 with channels in fours takes the padded-grid filter gradient, from planes of x or of dy.
+    { n: 2, h: 9, w: 10, ci: 4, co: 8, k: 3, s: 1, pad: [[0, 0], [2, 0], [0, 1], [0, 0]] },
+    { n: 3, h: 11, w: 9, ci: 8, co: 3, k: 5, s: 1, pad: "same" },
+    { n: 2, h: 6, w: 6, ci: 12, co: 4, k: 1, s: 1, pad: "valid" },
   ];
   for (const c of convCases) {
     it(`conv2d gradients (x, filter) match cpu: ${c.n}×${c.h}×${c.w}×${c.ci} → ${c.co}, ${c.k}×${c.k}, stride ${c.s}, pad ${JSON.stringify(c.pad)}`, async () => {
@@ -109,6 +103,9 @@ describe("wasm training kernels", function () {
     { n: 2, h: 9, w: 9, c: 4, size: [3, 2], s: [2, 1], pad: "valid" },
     { n: 2, h: 10, w: 10, c: 32, size: 5, s: 2, pad: 1 },
     { n: 128, h: 14, w: 14, c: 8, size: 2, s: 2, pad: "same" },
+    // Channels in fours take the SIMD loop: windows clipped at both edges, and overlapping windows with ties.
+    { n: 2, h: 7, w: 9, c: 8, size: 3, s: 2, pad: "same" },
+    { n: 2, h: 6, w: 7, c: 4, size: 3, s: 1, pad: "same" },
   ];
   for (const p of poolCases) {
     const label = `${p.n}×${p.h}×${p.w}×${p.c}, window ${JSON.stringify(p.size)}, stride ${JSON.stringify(p.s)}, pad ${JSON.stringify(p.pad)}`;

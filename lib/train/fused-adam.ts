@@ -4,6 +4,7 @@
  * run tfjs's own AdamOptimizer code.
  */
 import * as tf from "@tensorflow/tfjs";
+import { advance, countdown, F32, I32, op, V128, wasmExports, type WasmFunction } from "../backend/wasm-kernels/assemble";
 import { allocate, asWasmBackend, heapView, type WasmBackend } from "../backend/wasm-kernels/heap";
 
 /** What applyGradients receives: gradients by variable name, as a map or a list. */
@@ -112,88 +113,30 @@ function commit(variable: tf.Variable, target: tf.TensorInfo): void {
   fresh.dispose();
 }
 
-/** Byte-code of a SIMD loop: adam(g, x, m, v, xOut, mOut, vOut, vectors, beta1, beta2, 1-beta1, 1-beta2, step, scale, eps). */
-function adamModuleBytes(sharedMemory: boolean): Uint8Array {
-  const leb = (n: number): number[] => {
-    const out: number[] = [];
-    do {
-      const low = n & 0x7f;
-      n >>>= 7;
-      out.push(n === 0 ? low : low | 0x80);
-    } while (n !== 0);
-    return out;
-  };
-  const name = (text: string): number[] => [text.length, ...Array.from(text, (ch) => ch.charCodeAt(0))];
-  const section = (id: number, body: number[]): number[] => [id, ...leb(body.length), ...body];
-  const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
-  const get = (i: number) => [0x20, i], set = (i: number) => [0x21, i], tee = (i: number) => [0x22, i];
-  const simd = (op: number) => [0xfd, ...leb(op)];
-  const load = [...simd(0x00), 0, 0], store = [...simd(0x0b), 0, 0];
-  const [splat, sqrt, add, sub, mul, div] = [0x13, 0xe3, 0xe4, 0xe5, 0xe6, 0xe7].map(simd);
+/** A SIMD loop: adam(g, x, m, v, xOut, mOut, vOut, vectors, beta1, beta2, 1-beta1, 1-beta2, step, scale, eps). */
+function adamFunctions(): WasmFunction[] {
   // Parameters 0-6 are byte offsets, 7 the number of 4-float vectors, 8-14 the constants; then local i (15)
   // and v128 locals: the seven constants splatted (16-22), g (23), new m (24), new v (25).
   const [G, X, M, V, XO, MO, VO, COUNT, I] = [0, 1, 2, 3, 4, 5, 6, 7, 15];
   const [B1, B2, O1, O2, STEP, SCALE, EPS, GV, MK, VK] = [16, 17, 18, 19, 20, 21, 22, 23, 24, 25];
-  const at = (base: number) => [...get(base), ...get(I), 0x6a]; // base + i
+  const { get, set } = op;
+  const at = (base: number) => [...get(base), ...get(I), ...op.i32Add]; // base + i
   const body = [
-    ...[0, 1, 2, 3, 4, 5, 6].flatMap((k) => [...get(8 + k), ...splat, ...set(B1 + k)]),
-    0x02, 0x40, ...get(COUNT), 0x45, 0x0d, 0, // block; exit when there are no vectors
-    0x03, 0x40, // loop
-    ...at(G), ...load, ...set(GV),
-    ...get(B1), ...at(M), ...load, ...mul, ...get(O1), ...get(GV), ...mul, ...add, ...set(MK),
-    ...get(B2), ...at(V), ...load, ...mul, ...get(O2), ...get(GV), ...get(GV), ...mul, ...mul, ...add, ...set(VK),
-    ...at(MO), ...get(MK), ...store,
-    ...at(VO), ...get(VK), ...store,
-    ...at(XO), ...at(X), ...load, ...get(STEP), ...get(MK), ...mul,
-    ...get(VK), ...sqrt, ...get(SCALE), ...mul, ...get(EPS), ...add, ...div, ...sub, ...store,
-    ...get(I), 0x41, 16, 0x6a, ...set(I), // i += 16 bytes
-    ...get(COUNT), 0x41, 1, 0x6b, ...tee(COUNT), 0x0d, 0, // loop while --count != 0
-    0x0b, 0x0b, 0x0b, // end loop, block, function
+    ...[0, 1, 2, 3, 4, 5, 6].flatMap((k) => [...get(8 + k), ...op.f32x4Splat, ...set(B1 + k)]),
+    ...countdown(COUNT, [
+      ...at(G), ...op.v128Load(), ...set(GV),
+      ...get(B1), ...at(M), ...op.v128Load(), ...op.f32x4Mul, ...get(O1), ...get(GV), ...op.f32x4Mul, ...op.f32x4Add, ...set(MK),
+      ...get(B2), ...at(V), ...op.v128Load(), ...op.f32x4Mul,
+      ...get(O2), ...get(GV), ...get(GV), ...op.f32x4Mul, ...op.f32x4Mul, ...op.f32x4Add, ...set(VK),
+      ...at(MO), ...get(MK), ...op.v128Store(),
+      ...at(VO), ...get(VK), ...op.v128Store(),
+      ...at(XO), ...at(X), ...op.v128Load(), ...get(STEP), ...get(MK), ...op.f32x4Mul,
+      ...get(VK), ...op.f32x4Sqrt, ...get(SCALE), ...op.f32x4Mul, ...get(EPS), ...op.f32x4Add, ...op.f32x4Div, ...op.f32x4Sub,
+      ...op.v128Store(),
+      ...advance(I, 16), // i += 16 bytes
+    ]),
   ];
-  const code = [2, 1, I32, 10, V128, ...body];
-  const limits = sharedMemory ? [0x03, 0, ...leb(65536)] : [0x00, 0];
-  return new Uint8Array([
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [1, 0x60, 15, ...Array(8).fill(I32), ...Array(7).fill(F32), 0]),
-    ...section(2, [1, ...name("env"), ...name("memory"), 0x02, ...limits]),
-    ...section(3, [1, 0]),
-    ...section(7, [1, ...name("adam"), 0x00, 0]),
-    ...section(10, [1, ...leb(code.length), ...code]),
-  ]);
-}
-
-type AdamKernel = (
-  g: number, x: number, m: number, v: number, xOut: number, mOut: number, vOut: number, vectors: number,
-  beta1: number, beta2: number, oneMinusBeta1: number, oneMinusBeta2: number, step: number, scale: number, eps: number,
-) => void;
-
-/** The parts of WebAssembly used here (lib/ compiles without the DOM typings that declare it). */
-interface WasmMemory {
-  buffer: ArrayBufferLike;
-}
-const WebAssemblyApi = (globalThis as unknown as {
-  WebAssembly: {
-    Module: new (bytes: Uint8Array) => object;
-    Instance: new (module: object, imports: { env: { memory: WasmMemory } }) => { exports: { adam: AdamKernel } };
-  };
-}).WebAssembly;
-
-/** One compiled kernel per wasm memory (a new backend instance has a new memory). */
-const kernels = new WeakMap<WasmMemory, AdamKernel>();
-
-function adamKernel(backend: WasmBackend): AdamKernel {
-  // The threaded build imports its memory (Module.wasmMemory); the single-threaded one exports it (asm.memory).
-  const module = backend.wasm as unknown as { wasmMemory?: WasmMemory; asm: { memory?: WasmMemory } };
-  const memory = module.wasmMemory ?? module.asm.memory;
-  if (memory === undefined) throw new Error("FusedAdamOptimizer cannot find the wasm backend's memory; use tf.train.adam.");
-  let kernel = kernels.get(memory);
-  if (kernel === undefined) {
-    const shared = typeof SharedArrayBuffer !== "undefined" && memory.buffer instanceof SharedArrayBuffer;
-    const compiled = new WebAssemblyApi.Module(adamModuleBytes(shared));
-    kernel = new WebAssemblyApi.Instance(compiled, { env: { memory } }).exports.adam;
-    kernels.set(memory, kernel);
-  }
-  return kernel;
+  return [{ name: "adam", params: [...Array(8).fill(I32), ...Array(7).fill(F32)], locals: [I32, ...Array(10).fill(V128)], body }];
 }
 
 /** One Adam update of a variable and its moments, in one pass over wasm memory. */
@@ -221,7 +164,7 @@ function updateVariable(
   const step = c.learningRate / c.oneMinusAccBeta1;
   const scale = 1 / Math.sqrt(c.oneMinusAccBeta2);
   const vectors = g.length >>> 2;
-  adamKernel(backend)(
+  wasmExports(backend, "adam", adamFunctions).adam(
     g.byteOffset, x.byteOffset, m.byteOffset, v.byteOffset, xNew.byteOffset, mNew.byteOffset, vNew.byteOffset, vectors,
     c.beta1, c.beta2, oneMinusBeta1, oneMinusBeta2, step, scale, c.epsilon,
   );

@@ -4,6 +4,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { allocate, asWasmBackend, heapView, release, reshaped, runWasmKernel, WasmBackend, WasmKernelArgs } from "./heap";
+import { longProduct, productOfRows } from "./thin-product";
 
 type ConvInfo = tf.backend_util.Conv2DInfo;
 
@@ -82,7 +83,7 @@ function filterGradFromInputPatches(backend: WasmBackend, x: tf.TensorInfo, dy: 
     }
   }
   release(backend, planes);
-  const dw = runWasmKernel("BatchMatMul", backend, { a: cols, b: reshaped(dy, [1, pixels, outChannels]) }, { transposeA: false, transposeB: false });
+  const dw = longProduct(backend, cols, reshaped(dy, [1, pixels, outChannels]));
   release(backend, cols);
   return reshaped(dw, [filterHeight, filterWidth, inChannels, outChannels]);
 }
@@ -119,19 +120,114 @@ function filterGradFromOutputPatches(backend: WasmBackend, x: tf.TensorInfo, dy:
     }
   }
   release(backend, planes);
-  const transposedGrad = runWasmKernel("BatchMatMul", backend, { a: patches, b: reshaped(x, [1, pixels, inChannels]) }, { transposeA: false, transposeB: false });
+  const transposedGrad = longProduct(backend, patches, reshaped(x, [1, pixels, inChannels]));
   release(backend, patches);
-  // [kh, kw, co, ci] → [kh, kw, ci, co]
+  return filterFromTransposed(backend, transposedGrad, info);
+}
+
+/** dW in [kh, kw, ci, co] order from its [kh, kw, co, ci] transpose, which is released. */
+function filterFromTransposed(backend: WasmBackend, transposed: tf.TensorInfo, info: ConvInfo): tf.TensorInfo {
+  const { inChannels, outChannels, filterHeight, filterWidth } = info;
   const out = allocate(backend, [filterHeight, filterWidth, inChannels, outChannels]);
-  const from = heapView(backend, transposedGrad);
+  const from = heapView(backend, transposed);
   const to = heapView(backend, out);
   for (let k = 0; k < filterHeight * filterWidth; k++) {
     for (let co = 0; co < outChannels; co++) {
       for (let ci = 0; ci < inChannels; ci++) to[(k * inChannels + ci) * outChannels + co] = from[(k * outChannels + co) * inChannels + ci];
     }
   }
-  release(backend, transposedGrad);
+  release(backend, transposed);
   return out;
+}
+
+/**
+ * The padded grid of a stride-1 convolution: per image outHeight + kh - 1 rows of outWidth + kw - 1 cells, with x
+ * placed at (padTop, padLeft) and dy at (0, 0). Tap (a, b) then pairs dy's cell q with x's cell q + a·width + b.
+ */
+interface Grid {
+  height: number;
+  width: number;
+  /** Cells in the whole batch. */
+  cells: number;
+  /** The largest tap shift, (kh - 1)·width + kw - 1. */
+  reach: number;
+}
+
+function gridOf(info: ConvInfo): Grid {
+  const height = info.outHeight + info.filterHeight - 1;
+  const width = info.outWidth + info.filterWidth - 1;
+  return { height, width, cells: info.batchSize * height * width, reach: (info.filterHeight - 1) * width + info.filterWidth - 1 };
+}
+
+/** Where an NHWC tensor goes on the grid: its top-left cell, and zero cells kept before and after (planes only). */
+interface Placement {
+  top: number;
+  left: number;
+  lead: number;
+  tail: number;
+}
+
+/** Calls copy(source offset, grid cell, pixels) for each image row of t that lands on the grid, clipped to it. */
+function forEachGridRow(t: tf.TensorInfo, grid: Grid, at: Placement, copy: (from: number, cell: number, pixels: number) => void): void {
+  const [batch, height, width, channels] = t.shape;
+  const pixels = Math.min(width, grid.width - at.left);
+  for (let n = 0; n < batch; n++) {
+    for (let h = 0; h < Math.min(height, grid.height - at.top); h++) {
+      copy(((n * height + h) * width) * channels, (n * grid.height + h + at.top) * grid.width + at.left, pixels);
+    }
+  }
+}
+
+/** t laid out on the grid as a [1, cells, channels] matrix, zeros elsewhere. */
+function onGrid(backend: WasmBackend, t: tf.TensorInfo, grid: Grid, at: Placement): tf.TensorInfo {
+  const channels = t.shape[3];
+  const out = allocate(backend, [1, grid.cells, channels], true);
+  const src = heapView(backend, t);
+  const dst = heapView(backend, out);
+  forEachGridRow(t, grid, at, (from, cell, pixels) => dst.set(src.subarray(from, from + pixels * channels), cell * channels));
+  return out;
+}
+
+/** t's channels as planes on the grid, each `lead + cells + tail` long; returns the planes and that length. */
+function planesOnGrid(backend: WasmBackend, t: tf.TensorInfo, grid: Grid, at: Placement): [tf.TensorInfo, number] {
+  const channels = t.shape[3];
+  const planeLength = at.lead + grid.cells + at.tail;
+  const out = allocate(backend, [channels, planeLength], true);
+  const src = heapView(backend, t);
+  const dst = heapView(backend, out);
+  forEachGridRow(t, grid, at, (from, cell, pixels) => {
+    for (let p = 0, s = from, d = at.lead + cell; p < pixels; p++, d++) {
+      for (let c = 0, dc = d; c < channels; c++, s++, dc += planeLength) dst[dc] = src[s];
+    }
+  });
+  return [out, planeLength];
+}
+
+/**
+ * Stride-1 filter gradient without patch matrices: on the grid, every row of the product is a shifted view of one
+ * channel plane, so x and dy are each copied once instead of kh·kw times.
+ *   planes of x:  dW[(a, b, ci), co]  = Σ_q xPlane_ci[q + a·width + b] · dyGrid[q, co]   (co a multiple of 4)
+ *   planes of dy: dWᵀ[(a, b, co), ci] = Σ_q dyPlane_co[q - a·width - b] · xGrid[q, ci]   (ci a multiple of 4)
+ */
+function filterGradOnGrid(backend: WasmBackend, x: tf.TensorInfo, dy: tf.TensorInfo, info: ConvInfo, planesOf: "x" | "dy"): tf.TensorInfo {
+  const grid = gridOf(info);
+  const xAt = { top: info.padInfo.top, left: info.padInfo.left, lead: 0, tail: 0 };
+  const dyAt = { top: 0, left: 0, lead: 0, tail: 0 };
+  const [planes, planeLength] =
+    planesOf === "x" ? planesOnGrid(backend, x, grid, { ...xAt, tail: grid.reach }) : planesOnGrid(backend, dy, grid, { ...dyAt, lead: grid.reach });
+  const matrix = planesOf === "x" ? onGrid(backend, dy, grid, dyAt) : onGrid(backend, x, grid, xAt);
+  const planesAt = heapView(backend, planes).byteOffset;
+  const rows: number[] = [];
+  for (let a = 0; a < info.filterHeight; a++) {
+    for (let b = 0; b < info.filterWidth; b++) {
+      const shift = planesOf === "x" ? a * grid.width + b : grid.reach - (a * grid.width + b);
+      for (let c = 0; c < planes.shape[0]; c++) rows.push(planesAt + (c * planeLength + shift) * 4);
+    }
+  }
+  const product = productOfRows(backend, rows, grid.cells, matrix);
+  release(backend, planes, matrix);
+  if (planesOf === "dy") return filterFromTransposed(backend, product, info);
+  return reshaped(product, [info.filterHeight, info.filterWidth, info.inChannels, info.outChannels]);
 }
 
 /** Conv2DBackpropFilter: dW[a, b, ci, co] = Σ over n, i, j of x[n, i·s + a - pad, j·s + b - pad, ci] · dy[n, i, j, co]. */
@@ -139,6 +235,12 @@ function conv2DBackpropFilter({ inputs, backend, attrs }: WasmKernelArgs): tf.Te
   const wasm = asWasmBackend(backend);
   const { x, dy } = inputs as { x: tf.TensorInfo; dy: tf.TensorInfo };
   const info = convGeometry("Conv2DBackpropFilter", x.shape, (attrs ?? {}).filterShape as number[], attrs ?? {});
+  if (info.strideHeight === 1 && info.strideWidth === 1) {
+    // Copy the smaller tensor into planes; the other operand's channels must be a multiple of 4.
+    const xIsSmaller = tf.util.sizeFromShape(x.shape) <= tf.util.sizeFromShape(dy.shape);
+    if (info.outChannels % 4 === 0 && (xIsSmaller || info.inChannels % 4 !== 0)) return filterGradOnGrid(wasm, x, dy, info, "x");
+    if (info.inChannels % 4 === 0) return filterGradOnGrid(wasm, x, dy, info, "dy");
+  }
   // Build whichever patch matrix is smaller.
   const inputPatches = info.inChannels * info.outHeight * info.outWidth;
   const outputPatches = info.outChannels * info.inHeight * info.inWidth;
