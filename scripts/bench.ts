@@ -1,10 +1,11 @@
 /**
  * Training-speed benchmark: the lesson's conv autoencoder and dense VAE, batch 128, on every available backend.
  *
- *   npm run bench -- [--json] [--steps N] [--rounds R] [--peer] [--threads N[,M…]]
+ *   npm run bench -- [--json] [--steps N] [--rounds R] [--peer] [--threads N[,M…]] [--backends B[,C…]]
  *
  * Each (model, backend, threads) runs in its own child process, so thread counts and peak RSS are isolated.
- * --peer also trains both models in PyTorch (scripts/bench_peer.py, /usr/bin/python3) at the same thread counts.
+ * --peer also trains both models in PyTorch (scripts/bench_peer.py, /usr/bin/python3) at the same thread counts,
+ * with its OpenMP and BLAS pools held to that count too, and says which BLAS its dense layers ran on.
  * Speeds are measured on random images in [0, 1]: the arithmetic does not depend on the pixels. Each run times R
  * rounds of N steps and reports its fastest round (PyTorch too), which filters out other load on a shared machine.
  */
@@ -22,7 +23,8 @@ import { vaeTrainStep } from "../lib/train/vae-step";
 const BATCH = 128;
 const MODELS = ["conv-ae", "dense-vae"] as const;
 type ModelName = (typeof MODELS)[number];
-type BackendName = "tensorflow" | "wasm" | "wasm-stock" | "cpu";
+const BACKENDS = ["tensorflow", "wasm", "wasm-stock", "cpu"] as const;
+type BackendName = (typeof BACKENDS)[number];
 const PEER_PYTHON = "/usr/bin/python3";
 const RESULT_PREFIX = "BENCH_RESULT ";
 /** The cpu backend needs ~30 s per conv-AE step here, so it gets one warm-up and this many timed steps. */
@@ -60,6 +62,10 @@ interface BenchResult {
   ratioToPytorch?: number;
   /** Why this combination produced no figures. */
   error?: string;
+  /** PyTorch only: its version and the BLAS its dense layers ran on ("openblas", "reference", …). */
+  version?: string;
+  blas?: string;
+  blasPath?: string;
 }
 
 interface Options {
@@ -68,10 +74,11 @@ interface Options {
   rounds: number;
   peer: boolean;
   threads: number[];
+  backends: BackendName[];
 }
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { json: false, steps: 20, rounds: 3, peer: false, threads: [1, 2] };
+  const options: Options = { json: false, steps: 20, rounds: 3, peer: false, threads: [1, 2], backends: [...BACKENDS] };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
@@ -84,9 +91,17 @@ function parseOptions(argv: string[]): Options {
     else if (flag === "--steps") options.steps = positiveInteger(value(), flag);
     else if (flag === "--rounds") options.rounds = positiveInteger(value(), flag);
     else if (flag === "--threads") options.threads = value().split(",").map((t) => positiveInteger(t, flag));
-    else throw new Error(`unknown option ${flag}; usage: bench [--json] [--steps N] [--rounds R] [--peer] [--threads N[,M]]`);
+    else if (flag === "--backends") options.backends = value().split(",").map((b) => backendName(b, flag));
+    else throw new Error(`unknown option ${flag}; usage: ${USAGE}`);
   }
   return options;
+}
+
+const USAGE = `bench [--json] [--steps N] [--rounds R] [--peer] [--threads N[,M]] [--backends ${BACKENDS.join(",")}]`;
+
+function backendName(text: string, flag: string): BackendName {
+  if ((BACKENDS as readonly string[]).includes(text)) return text as BackendName;
+  throw new Error(`${flag} takes backends from ${BACKENDS.join(", ")}; got "${text}"`);
 }
 
 function positiveInteger(text: string, flag: string): number {
@@ -234,20 +249,39 @@ function tfjsNodeInstalled(): boolean {
 function plan(options: Options): { specs: RunSpec[]; skipped: BenchResult[] } {
   const specs: RunSpec[] = [];
   const skipped: BenchResult[] = [];
-  const warmup = 3;
+  const wanted = (backend: BackendName) => options.backends.includes(backend);
+  const timed = { steps: options.steps, rounds: options.rounds, warmup: 3 };
   for (const model of MODELS) {
     for (const threads of options.threads) {
-      if (tfjsNodeInstalled()) specs.push({ model, backend: "tensorflow", threads, steps: options.steps, rounds: options.rounds, warmup });
-      specs.push({ model, backend: "wasm", threads, steps: options.steps, rounds: options.rounds, warmup });
+      if (wanted("tensorflow") && tfjsNodeInstalled()) specs.push({ model, backend: "tensorflow", threads, ...timed });
+      if (wanted("wasm")) specs.push({ model, backend: "wasm", threads, ...timed });
     }
-    if (!tfjsNodeInstalled()) {
+    if (wanted("tensorflow") && !tfjsNodeInstalled()) {
       skipped.push({ model, backend: "tensorflow", threads: 0, batch: BATCH, error: "cannot run: @tensorflow/tfjs-node is not installed" });
     }
     // The stock wasm and cpu backends are single-threaded.
-    specs.push({ model, backend: "wasm-stock", threads: 1, steps: options.steps, rounds: options.rounds, warmup });
-    specs.push({ model, backend: "cpu", threads: 1, steps: Math.min(options.steps, CPU_STEPS), rounds: 1, warmup: 1 });
+    if (wanted("wasm-stock")) specs.push({ model, backend: "wasm-stock", threads: 1, ...timed });
+    if (wanted("cpu")) specs.push({ model, backend: "cpu", threads: 1, steps: Math.min(options.steps, CPU_STEPS), rounds: 1, warmup: 1 });
   }
   return { specs, skipped };
+}
+
+/** The peer's environment: torch's OpenMP pool and the system BLAS's own pool both held to `threads`. */
+function peerEnvironment(threads: number): NodeJS.ProcessEnv {
+  const count = String(threads);
+  return { ...process.env, OMP_NUM_THREADS: count, OPENBLAS_NUM_THREADS: count, MKL_NUM_THREADS: count };
+}
+
+/** One line naming the BLAS PyTorch's dense layers ran on, and a warning when it was the slow reference one. */
+function describeBlas(peer: BenchResult[]): string | undefined {
+  const first = peer.find((p) => p.blas !== undefined);
+  if (first === undefined) return undefined;
+  const line = `peer: PyTorch ${first.version ?? ""} on ${first.blas} BLAS${first.blasPath ? ` (${first.blasPath})` : ""}`;
+  if (first.blas !== "reference") return line;
+  return (
+    `${line}. Warning: the reference BLAS makes PyTorch's dense layers about 30× slower than a tuned one, so the ` +
+    "dense-vae ratio flatters us; install libopenblas0-pthread (Debian) for a fair peer."
+  );
 }
 
 async function runPeer(options: Options): Promise<{ results: BenchResult[]; note?: string }> {
@@ -258,7 +292,7 @@ async function runPeer(options: Options): Promise<{ results: BenchResult[]; note
     const args = [script, "--steps", String(options.steps), "--rounds", String(options.rounds), "--warmup", "3", "--threads", String(threads), "--batch", String(BATCH)];
     let stdout: string;
     try {
-      stdout = await run(PEER_PYTHON, args);
+      stdout = await run(PEER_PYTHON, args, peerEnvironment(threads));
     } catch (error) {
       return { results, note: `peer: ${describeFailure(error)}` };
     }
@@ -268,7 +302,7 @@ async function runPeer(options: Options): Promise<{ results: BenchResult[]; note
       results.push(parsed);
     }
   }
-  return { results };
+  return { results, note: describeBlas(results) };
 }
 
 function addRatios(ours: BenchResult[], peer: BenchResult[]): void {

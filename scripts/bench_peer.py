@@ -5,6 +5,7 @@ Run with Debian's interpreter, which has CPU torch:  /usr/bin/python3 scripts/be
 """
 import argparse
 import json
+import os
 import resource
 import sys
 import time
@@ -82,6 +83,25 @@ MODELS = {
 }
 
 
+def blas_library():
+    """Which BLAS torch's dense layers run on: the library behind the libblas.so.3 this process has mapped.
+
+    Debian's torch calls the system BLAS through libblas.so.3. With only libblas3 installed that is the reference
+    implementation, about thirty times slower than OpenBLAS on the VAE's 128×784×512 products, which would make
+    the peer look far slower than PyTorch is. Wheels from pip bundle their own BLAS and map no libblas.so.3.
+    """
+    torch.ones(64, 64) @ torch.ones(64, 64)
+    with open("/proc/self/maps") as maps:
+        mapped = {line.split()[-1] for line in maps if line.rsplit("/", 1)[-1].startswith("libblas.so")}
+    if not mapped:
+        return {"blas": "bundled with torch"}
+    path = os.path.realpath(sorted(mapped)[0])
+    kind = next((k for k in ("openblas", "mkl", "blis", "atlas") if k in path.lower()), None)
+    if kind is None:
+        kind = "reference" if "/blas/" in path else "unknown"
+    return {"blas": kind, "blasPath": path}
+
+
 def bench(name, batch_size, steps, rounds, warmup, threads):
     build, step, shape = MODELS[name]
     model = build()
@@ -108,6 +128,7 @@ def bench(name, batch_size, steps, rounds, warmup, threads):
         "loss": loss,
         "peakRssMB": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "version": torch.__version__,
+        **blas_library(),
     }
 
 
