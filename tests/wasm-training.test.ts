@@ -4,41 +4,10 @@ import { registerCpuFixes } from "../lib/backend/cpu-fixes";
 import "@tensorflow/tfjs-backend-wasm";
 import { registerWasmTrainingKernels, unregisterWasmTrainingKernels, wasmTrainingKernels } from "../lib/backend/wasm-training";
 import { buildConvAutoencoder } from "../lib/models/conv-autoencoder";
+import { assertMatchesCpu, gradientsOf, outputsOf } from "./helpers/compare-backends";
 import { pseudoRandom } from "./helpers/pseudo-random";
 
 type Pad = "same" | "valid" | number | tf.backend_util.ExplicitPadding;
-
-/** Runs `compute` on a backend and returns its tensors' values as plain arrays, disposing everything it made. */
-async function valuesOn(backend: "wasm" | "cpu", compute: () => tf.Tensor[]): Promise<Float32Array[]> {
-  await tf.setBackend(backend);
-  return tf.tidy(() => compute().map((t) => t.dataSync() as Float32Array));
-}
-
-/** Asserts max |wasm - cpu| <= 1e-4 · max(1, max |cpu|) for each output, computing `reference` (default the same) on cpu. */
-async function assertMatchesCpu(label: string, compute: () => tf.Tensor[], reference$: () => tf.Tensor[] = compute): Promise<void> {
-  const ours = await valuesOn("wasm", compute);
-  const reference = await valuesOn("cpu", reference$);
-  reference.forEach((expected, k) => {
-    assert.equal(ours[k].length, expected.length, `${label}: output ${k} has the wrong size`);
-    let scale = 1;
-    let worst = 0;
-    for (let i = 0; i < expected.length; i++) {
-      scale = Math.max(scale, Math.abs(expected[i]));
-      worst = Math.max(worst, Math.abs(ours[k][i] - expected[i]));
-    }
-    assert.ok(worst <= 1e-4 * scale, `${label}: output ${k} differs from cpu by ${worst} (scale ${scale})`);
-  });
-}
-
-/** The gradients of sum(op(inputs) · r) for a fixed random r, through tf.grads (the real gradient path). */
-function gradientsOf(op: (...inputs: tf.Tensor[]) => tf.Tensor, shapes: number[][], seed: number): () => tf.Tensor[] {
-  return () => {
-    const inputs = shapes.map((shape, k) => tf.tensor(pseudoRandom(tf.util.sizeFromShape(shape), seed + k), shape));
-    const outShape = op(...inputs).shape;
-    const r = tf.tensor(pseudoRandom(tf.util.sizeFromShape(outShape), seed + 99), outShape);
-    return tf.grads((...xs: tf.Tensor[]) => tf.sum(tf.mul(op(...xs), r)))(inputs);
-  };
-}
 
 describe("wasm training kernels", function () {
   before(async () => {
@@ -131,9 +100,13 @@ describe("wasm training kernels", function () {
     { shape: [2, 5, 6, 3], size: [13, 7], alignCorners: true },
     { shape: [2, 4, 4, 3], size: [12, 8], halfPixelCenters: true },
     { shape: [128, 7, 7, 8], size: [14, 14] },
+    // Channels in fours with whole-number factors take the SIMD forward pass too.
+    { shape: [2, 5, 7, 4], size: [15, 14] },
+    { shape: [2, 4, 4, 4], size: [8, 8], alignCorners: true },
+    { shape: [2, 4, 4, 8], size: [12, 8], halfPixelCenters: true },
   ];
   for (const r of resizeCases) {
-    it(`resizeNearestNeighbor gradient matches cpu: ${r.shape.join("×")} → ${r.size.join("×")}${r.alignCorners ? ", alignCorners" : ""}${r.halfPixelCenters ? ", halfPixelCenters" : ""}`, async () => {
+    it(`resizeNearestNeighbor and its gradient match cpu: ${r.shape.join("×")} → ${r.size.join("×")}${r.alignCorners ? ", alignCorners" : ""}${r.halfPixelCenters ? ", halfPixelCenters" : ""}`, async () => {
       const resize = (x: tf.Tensor) => tf.image.resizeNearestNeighbor(x as tf.Tensor4D, r.size, r.alignCorners, r.halfPixelCenters);
       // cpu's own ResizeNearestNeighborGrad reads dy at the wrong batch offset when batch > 1 (tfjs 4.22), so the
       // reference gradient goes through gathers of the rows and columns that cpu's forward pass copies.
@@ -145,6 +118,7 @@ describe("wasm training kernels", function () {
       };
       const gathered = (x: tf.Tensor) => tf.gather(tf.gather(x, sourceIndices(1), 1), sourceIndices(2), 2);
       const seed = r.size[0] * 31 + r.shape[3];
+      await assertMatchesCpu("resize", outputsOf(resize, [r.shape], seed));
       await assertMatchesCpu("resize gradient", gradientsOf(resize, [r.shape], seed), gradientsOf(gathered, [r.shape], seed));
     });
   }

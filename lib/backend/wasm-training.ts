@@ -7,9 +7,18 @@ import { convolutionKernels } from "./wasm-kernels/convolution";
 import { poolingKernels } from "./wasm-kernels/pooling";
 import { resizeKernels } from "./wasm-kernels/resize";
 import { matMulKernels } from "./wasm-kernels/matmul";
+import { biasKernels } from "./wasm-kernels/bias";
+import { identityKernels } from "./wasm-kernels/identity";
 
 /** Every kernel this module registers for the wasm backend. */
-export const wasmTrainingKernels: readonly tf.KernelConfig[] = [...convolutionKernels, ...poolingKernels, ...resizeKernels, ...matMulKernels];
+export const wasmTrainingKernels: readonly tf.KernelConfig[] = [
+  ...convolutionKernels,
+  ...poolingKernels,
+  ...resizeKernels,
+  ...matMulKernels,
+  ...biasKernels,
+  ...identityKernels,
+];
 
 /** The stock configs our kernels replaced (undefined where stock had none), while ours are registered. */
 let replaced: Map<string, tf.KernelConfig | undefined> | undefined;

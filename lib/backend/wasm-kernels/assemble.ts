@@ -63,6 +63,11 @@ export const op = {
   f32x4Sub: simd(0xe5),
   f32x4Mul: simd(0xe6),
   f32x4Div: simd(0xe7),
+  /** The two low lanes of an f32x4 widened to an f64x2. */
+  f64x2PromoteLowF32x4: simd(0x5f),
+  f64x2Add: simd(0xf0),
+  /** A vector of 16 bytes picked from two (lanes 0-15 the first, 16-31 the second). */
+  i8x16Shuffle: (lanes: readonly number[]): number[] => [...simd(0x0d), ...lanes],
 };
 
 /** Runs `body` `counter` times (a local, counted down to 0; nothing happens when it starts at 0). */

@@ -3,6 +3,8 @@
  * fresh outputs, and calls to other wasm kernels without the engine (so nothing is recorded or counted).
  */
 import * as tf from "@tensorflow/tfjs";
+// Registers the stock wasm kernels that stockWasmKernel captures.
+import "../wasm-package";
 
 /** The parts of tfjs-backend-wasm's BackendWasm that these kernels use (its own typings pull in emscripten's). */
 export interface WasmBackend {
@@ -65,4 +67,14 @@ export function runWasmKernel(
 /** Frees intermediate tensors made by `allocate` or `runWasmKernel`. */
 export function release(backend: WasmBackend, ...infos: tf.TensorInfo[]): void {
   for (const info of infos) backend.disposeData(info.dataId);
+}
+
+/**
+ * The stock wasm kernel registered under `kernelName`. Call it when a module loads, before the course registers its
+ * own kernel under the same name, to keep the stock one for the cases the course's kernel leaves to it.
+ */
+export function stockWasmKernel(kernelName: string): tf.KernelConfig {
+  const config = tf.getKernel(kernelName, "wasm");
+  if (config === undefined) throw new Error(`The stock wasm kernel ${kernelName} is not registered.`);
+  return config;
 }

@@ -12,22 +12,11 @@
  * transposing first measured no faster there.
  */
 import * as tf from "@tensorflow/tfjs";
-// Registers the stock wasm kernels that this module wraps.
-import "../wasm-package";
+import { stockWasmKernel } from "./heap";
 
 /** The part of the wasm backend these kernels use: freeing intermediate buffers. */
 interface WasmBackendLike {
   disposeData(dataId: object): boolean;
-}
-
-function stockWasmKernel(kernelName: string): tf.KernelConfig {
-  const config = tf.getKernel(kernelName, "wasm");
-  if (config === undefined) {
-    throw new Error(
-      `The wasm kernel ${kernelName} is not registered; import "../wasm-package" before this module.`,
-    );
-  }
-  return config;
 }
 
 // Captured when this module loads, before any replacement is registered under the same names.
