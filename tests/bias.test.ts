@@ -1,18 +1,9 @@
 import { strict as assert } from "node:assert";
 import * as tf from "@tensorflow/tfjs";
-import "@tensorflow/tfjs-backend-wasm";
-import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from "../lib/backend/wasm-training";
-import { assertMatchesCpu, outputsOf } from "./helpers/compare-backends";
+import { assertMatchesCpu, onWasmWithCourseKernels, outputsOf } from "./helpers/compare-backends";
 
 describe("wasm bias kernels (Add of a bias, Sum over leading axes)", () => {
-  before(async () => {
-    registerWasmTrainingKernels();
-    assert.ok(await tf.setBackend("wasm"));
-  });
-  after(async () => {
-    unregisterWasmTrainingKernels();
-    await tf.setBackend("cpu");
-  });
+  onWasmWithCourseKernels();
 
   // The conv layers' bias adds, either operand order, a [1, C] bias, and adds the stock kernel keeps.
   const addCases: [number[], number[]][] = [

@@ -1,17 +1,9 @@
 import { strict as assert } from "node:assert";
 import * as tf from "@tensorflow/tfjs";
-import "@tensorflow/tfjs-backend-wasm";
-import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from "../lib/backend/wasm-training";
+import { onWasmWithCourseKernels } from "./helpers/compare-backends";
 
 describe("wasm Identity without a copy", () => {
-  before(async () => {
-    registerWasmTrainingKernels();
-    assert.ok(await tf.setBackend("wasm"));
-  });
-  after(async () => {
-    unregisterWasmTrainingKernels();
-    await tf.setBackend("cpu");
-  });
+  onWasmWithCourseKernels();
 
   it("shares the input's memory, and the data lives until its last user is disposed", () => {
     const x = tf.tensor1d([1, 2, 3, 4]);

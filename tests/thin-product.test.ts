@@ -1,10 +1,9 @@
 import { strict as assert } from "node:assert";
 import * as tf from "@tensorflow/tfjs";
-import "@tensorflow/tfjs-backend-wasm";
-import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from "../lib/backend/wasm-training";
 import { asWasmBackend, heapView, release } from "../lib/backend/wasm-kernels/heap";
 import { longProduct } from "../lib/backend/wasm-kernels/thin-product";
 import { pseudoRandom } from "./helpers/pseudo-random";
+import { onWasmWithCourseKernels } from "./helpers/compare-backends";
 
 /** a · b in double precision, for a [m × k] and b [k × n] row-major. */
 function reference(a: Float32Array, b: Float32Array, m: number, k: number, n: number): Float64Array {
@@ -18,14 +17,7 @@ function reference(a: Float32Array, b: Float32Array, m: number, k: number, n: nu
 }
 
 describe("longProduct (thin matrix products on wasm)", () => {
-  before(async () => {
-    registerWasmTrainingKernels();
-    assert.ok(await tf.setBackend("wasm"));
-  });
-  after(async () => {
-    unregisterWasmTrainingKernels();
-    await tf.setBackend("cpu");
-  });
+  onWasmWithCourseKernels();
 
   // Rows not a multiple of any tile height, columns of 1 to 8 vectors, depths below, at and across the block size.
   const cases: [number, number, number][] = [

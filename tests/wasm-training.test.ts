@@ -4,19 +4,13 @@ import { registerCpuFixes } from "../lib/backend/cpu-fixes";
 import "@tensorflow/tfjs-backend-wasm";
 import { registerWasmTrainingKernels, unregisterWasmTrainingKernels, wasmTrainingKernels } from "../lib/backend/wasm-training";
 import { buildConvAutoencoder } from "../lib/models/conv-autoencoder";
-import { assertMatchesCpu, gradientsOf, outputsOf } from "./helpers/compare-backends";
+import { assertMatchesCpu, gradientsOf, onWasmWithCourseKernels, outputsOf } from "./helpers/compare-backends";
 import { pseudoRandom } from "./helpers/pseudo-random";
 
 type Pad = "same" | "valid" | number | tf.backend_util.ExplicitPadding;
 
 describe("wasm training kernels", function () {
-  before(async () => {
-    registerWasmTrainingKernels();
-    assert.ok(await tf.setBackend("wasm"), "the wasm backend did not start");
-  });
-  after(() => {
-    unregisterWasmTrainingKernels();
-  });
+  onWasmWithCourseKernels();
 
   it("registers every kernel for wasm, idempotently, and unregister restores working stock kernels", async () => {
     await tf.setBackend("wasm");

@@ -1,7 +1,21 @@
 /** Runs the same computation on the wasm backend and on the reference cpu backend and compares the results. */
 import { strict as assert } from "node:assert";
 import * as tf from "@tensorflow/tfjs";
+import "@tensorflow/tfjs-backend-wasm";
+import { registerWasmTrainingKernels, unregisterWasmTrainingKernels } from "../../lib/backend/wasm-training";
 import { pseudoRandom } from "./pseudo-random";
+
+/** Mocha hooks for a suite that runs on wasm with the course's kernels, and leaves cpu and stock kernels behind. */
+export function onWasmWithCourseKernels(): void {
+  before(async () => {
+    registerWasmTrainingKernels();
+    assert.ok(await tf.setBackend("wasm"), "the wasm backend did not start");
+  });
+  after(async () => {
+    unregisterWasmTrainingKernels();
+    await tf.setBackend("cpu");
+  });
+}
 
 /** Runs `compute` on a backend and returns its tensors' values as plain arrays, disposing everything it made. */
 async function valuesOn(backend: "wasm" | "cpu", compute: () => tf.Tensor[]): Promise<Float32Array[]> {
