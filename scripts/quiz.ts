@@ -4,7 +4,8 @@
  *   show <id>                          a quiz's questions and an answer-file template
  *   check <id> <answers.json> [--json] [--reveal]
  *                                      grade an answer file; exit 0 all right, 1 some wrong, 2 unusable input
- *                                      (3 only for an unexpected failure, such as an unwritable progress file)
+ *                                      (3 only for an unexpected failure, such as an unwritable progress file);
+ *                                      --reveal adds the right answers, and such an attempt is not recorded
  *   report                             best and latest score per quiz, and what the latest attempt got wrong
  * A relative answers path is read from the folder the command was typed in (npm's INIT_CWD), not the project root.
  * Progress goes to .course-progress.json at the project root, or to $AE_PROGRESS_FILE.
@@ -16,7 +17,6 @@ import {
   answersTemplate,
   AnswersFormatError,
   assertAnswersObject,
-  BLANK_ATTEMPT_NOTE,
   gradeQuiz,
   listQuizIds,
   loadQuiz,
@@ -35,7 +35,8 @@ const USAGE = `usage: npm run quiz -- <command>
   list                                   list the quizzes
   show <id>                              show a quiz's questions and an answer-file template
   check <id> <answers.json> [--json] [--reveal]
-                                         grade answers (exit 0 all right, 1 some wrong, 2 unusable input)
+                                         grade answers (exit 0 all right, 1 some wrong, 2 unusable input);
+                                         --json prints JSON, --reveal adds the right answers (not recorded)
   report                                 best and latest score per quiz, and what the latest attempt got wrong
 `;
 
@@ -77,8 +78,8 @@ function check(args: string[]): number {
     );
   }
   const report = gradeQuiz(quiz, answers, { reveal: flags.includes("--reveal") });
-  const { attempt, warning } = recordAttempt(report, progressFilePath());
-  if (!attempt) report.notes.push(BLANK_ATTEMPT_NOTE);
+  const { notRecorded, warning } = recordAttempt(report, progressFilePath());
+  if (notRecorded) report.notes.push(notRecorded);
   if (warning) process.stderr.write(`warning: ${warning}\n`);
   process.stdout.write(flags.includes("--json") ? JSON.stringify(report, null, 2) + "\n" : renderReportText(report));
   return report.allRight ? 0 : 1;

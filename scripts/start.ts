@@ -10,6 +10,8 @@ export interface StartOptions {
 }
 
 const USAGE = "Usage: npm start -- [--no-browser] [--port N]";
+/** Signals closer together than this count as one. */
+const REPEAT_WINDOW_MS = 2000;
 
 /** Parses `npm start` flags; throws with the usage line on anything else. */
 export function parseStartArgs(argv: readonly string[]): StartOptions {
@@ -53,11 +55,22 @@ function main(): void {
   const args = jupyterCommand(python, options);
   const notebooks = path.join(PROJECT_ROOT, "notebooks");
   console.log(`Starting: ${python} ${args.join(" ")}  (in ${notebooks}; Ctrl-C stops it)`);
-  // Jupyter keeps its token on by default: the URL it prints includes it.
-  const child = spawn(python, args, { cwd: notebooks, env, stdio: "inherit" });
-  const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
+  // Jupyter keeps its token on by default: the URL it prints includes it. It runs in its own process group, so a
+  // Ctrl-C (or a signal to this command's group) reaches it once, through us: a second signal would cut its
+  // shutdown short and can leave kernels running. Without a terminal on stdin it stops at once, without asking.
+  const child = spawn(python, args, { cwd: notebooks, env, stdio: ["ignore", "inherit", "inherit"], detached: true });
+  // One Ctrl-C can arrive here twice (the terminal signals the whole group, and tsx relays it to this process
+  // too), so repeats within a moment are dropped; a deliberate second Ctrl-C later still goes through.
+  let lastForwarded = -Infinity;
+  const forward = (signal: NodeJS.Signals) => () => {
+    if (Date.now() - lastForwarded < REPEAT_WINDOW_MS) return;
+    lastForwarded = Date.now();
+    console.log(`Stopping Jupyter (${signal}); it shuts its kernels down first…`);
+    child.kill(signal);
+  };
   process.on("SIGINT", forward("SIGINT"));
   process.on("SIGTERM", forward("SIGTERM"));
+  process.on("SIGHUP", forward("SIGTERM"));
   child.on("error", (error) => {
     console.error(`Could not start Jupyter: ${error.message}`);
     process.exit(1);

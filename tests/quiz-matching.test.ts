@@ -168,10 +168,18 @@ describe("single-choice answers", () => {
   });
 });
 
-describe("multiple-choice answers: credit = (right picks − wrong picks) / number of right options, at least 0", () => {
-  function credit(value: unknown): number {
-    return matchAnswer(multiple, value).credit;
+describe("multiple-choice answers: credit = right picks / right options − wrong picks / wrong options, at least 0", () => {
+  function credit(value: unknown, question: Question = multiple): number {
+    return matchAnswer(question, value).credit;
   }
+  // Five options, three of them right (like the pre-lesson quiz's p4).
+  const fiveOptions: Question = {
+    id: "c5",
+    type: "multiple",
+    prompt: "?",
+    options: ["a", "b", "c", "d", "e"].map((id) => ({ id, text: id.toUpperCase() })),
+    answer: ["b", "d", "e"],
+  };
 
   it("give full credit for exactly the right options, in any order and writing", () => {
     assert.equal(status(multiple, ["c", "a", "b"]), "right");
@@ -179,20 +187,28 @@ describe("multiple-choice answers: credit = (right picks − wrong picks) / numb
     assert.equal(status(multiple, ["A", "relu", "c", "c"]), "right", "ids, texts and repeats");
   });
 
-  it("give partial credit for some right picks", () => {
+  it("give partial credit for some right picks, less for each wrong one", () => {
     assert.equal(credit(["a", "b"]), 2 / 3);
     assert.equal(credit(["a"]), 1 / 3);
-    assert.equal(credit(["a", "b", "d"]), 1 / 3);
-    const outcome = matchAnswer(multiple, ["a", "b", "d"]);
+    assert.equal(credit(["b", "d", "a"], fiveOptions), 2 / 3 - 1 / 2);
+    const outcome = matchAnswer(fiveOptions, ["b", "d", "a"]);
     assert.equal(outcome.status, "partial");
     assert.equal(outcome.message, "2 of your picks are right and 1 is wrong; at least one right option is not picked");
   });
 
-  it("floor at zero, so picking everything earns nothing more than wrong picks allow", () => {
-    assert.equal(credit(["a", "b", "c", "d"]), 2 / 3);
-    assert.equal(credit(["a", "d"]), 0);
+  it("give nothing for picking every option, or as many wrong options as right ones", () => {
+    assert.equal(credit(["a", "b", "c", "d"]), 0);
+    assert.equal(credit(["a", "b", "c", "d", "e"], fiveOptions), 0);
+    assert.equal(credit(["b", "a", "c"], fiveOptions), 0);
+    assert.equal(credit(["a", "b", "d"]), 0, "the only wrong option cancels everything");
+    assert.equal(status(multiple, ["a", "b", "d"]), "wrong");
     assert.equal(credit(["d"]), 0);
-    assert.equal(status(multiple, ["d"]), "wrong");
+  });
+
+  it("handle a question whose every option is right", () => {
+    const allRight: Question = { ...fiveOptions, answer: ["a", "b", "c", "d", "e"] };
+    assert.equal(credit(["a", "b"], allRight), 2 / 5);
+    assert.equal(status(allRight, ["a", "b", "c", "d", "e"]), "right");
   });
 
   it("mark an unknown option or a non-list wrong with a message", () => {

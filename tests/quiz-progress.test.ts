@@ -3,7 +3,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { createQuizApi, type QuizOutput } from "../lib/quiz/index";
-import { progressFilePath, readProgress, recordAttempt, summarizeProgress } from "../lib/quiz/progress";
+import { BLANK_ATTEMPT_NOTE, progressFilePath, readProgress, recordAttempt, REVEALED_ATTEMPT_NOTE, summarizeProgress } from "../lib/quiz/progress";
 import { renderProgressText } from "../lib/quiz/render";
 import { makeReport, type ReportItem } from "../lib/tasks/report";
 import { QUIZZES_DIR } from "./quiz-fixtures";
@@ -45,7 +45,13 @@ describe("progress file", () => {
 
   it("does not record an attempt in which nothing was answered", () => {
     const blank = makeReport("quiz", "q", "Q", [{ ...item("a", false), status: "unanswered" }]);
-    assert.deepEqual(recordAttempt(blank, file), {});
+    assert.deepEqual(recordAttempt(blank, file), { notRecorded: BLANK_ATTEMPT_NOTE });
+    assert.ok(!fs.existsSync(file));
+  });
+
+  it("does not record an attempt whose answers were revealed, so a best score is always earned", () => {
+    const revealed = makeReport("quiz", "q", "Q", [{ ...item("a", true), solution: "b" }]);
+    assert.deepEqual(recordAttempt(revealed, file), { notRecorded: REVEALED_ATTEMPT_NOTE });
     assert.ok(!fs.existsSync(file));
   });
 
@@ -125,11 +131,19 @@ describe("notebook quiz API", () => {
     assert.ok(!shown[0].text.includes("```"));
   });
 
-  it("checks answers: shows the graded table and its text, records the attempt, returns the typed result", () => {
-    const result = api.check("pre-lesson", { p1: "a", p3: "Variational Autoencoder" });
-    assert.equal(result.score, 2);
+  it("tells how to write a shape the way its question asks: without the batch dimension, or with null for it", () => {
+    api.template("01-autoencoder", "notebook01Answers");
+    assert.match(shown[0].text, /^ {2}a1: "", \/\/ a shape such as \[2, 3\] or "2x3", without the batch dimension$/m);
+    api.template("03-super-resolution");
+    assert.match(shown[1].text, /^ {2}s1: "", \/\/ a shape such as \[null, 2, 3\], with null for the batch size left open$/m);
+  });
+
+  it("checks answers: shows the graded table and its text, records the attempt, and returns nothing for tslab to print", () => {
+    const result: unknown = api.check("pre-lesson", { p1: "a", p3: "Variational Autoencoder" });
+    assert.equal(result, undefined);
+    assert.deepEqual(readProgress(path.join(dir, "p.json")).data.attempts.map((attempt) => attempt.score), [2]);
     assert.match(shown[0].markdown, /^### Pre-lesson quiz: 2 \/ 9 points \(22%\)$/m);
-    assert.match(shown[0].markdown, /^\| – no answer \| `p2` \|/m);
+    assert.match(shown[0].markdown, /^\| –\u00a0no\u00a0answer \| `p2` \|/m);
     assert.match(shown[0].text, /^Pre-lesson quiz: 2 \/ 9 points \(22%\)$/m);
     assert.match(shown[0].text, /^– p2 +0\/1 {2}/m);
     api.check("pre-lesson", { p1: "a" }, { record: false });

@@ -26,7 +26,7 @@ export function questionPoints(question: Question): number {
 }
 
 /** A question's prompt shortened to fit a table row. */
-export function questionLabel(question: Question, maxLength = 90): string {
+export function questionLabel(question: Question, maxLength = 200): string {
   const flat = question.prompt.replace(/\s+/g, " ").trim();
   if (flat.length <= maxLength) return flat;
   const cut = flat.slice(0, maxLength - 1);

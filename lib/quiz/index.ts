@@ -3,12 +3,11 @@
  * Grading and rendering live in their own modules; this is the thin layer that loads files, records attempts
  * and shows each output as Markdown with a plain-text fallback (through the kernel only when one is running).
  */
-import { inspect } from "node:util";
 import { displayBundle, notebookDisplay } from "../show/display";
 import { renderReportMarkdown, renderReportText, type GradedReport } from "../tasks/report";
 import { defaultQuizzesDir, listQuizIds, loadQuiz } from "./files";
 import { gradeQuiz, type Answers, type GradeOptions } from "./grading";
-import { BLANK_ATTEMPT_NOTE, progressFilePath, readProgress, recordAttempt, summarizeProgress, type ProgressEntry } from "./progress";
+import { progressFilePath, readProgress, recordAttempt, summarizeProgress } from "./progress";
 import { answersTemplate, renderProgressMarkdown, renderProgressText, renderQuizMarkdown, renderQuizText } from "./render";
 
 export * from "./schema";
@@ -48,24 +47,18 @@ export interface QuizApi {
   show(id: string): void;
   /** Shows a fresh answers cell for a quiz, to copy into a code cell. */
   template(id: string, variableName?: string): void;
-  /** Grades answers, shows the graded table and score, records the attempt, and returns the result. */
-  check(id: string, answers: Answers, options?: CheckOptions): GradedReport;
-  /** Shows any graded report (a task grader's, say) the way check does, records it unless told not to, and returns it. */
-  present(report: GradedReport, options?: { record?: boolean }): GradedReport;
-  /** Shows the best and latest score per quiz and what the latest attempt got wrong, and returns the same as data. */
-  report(): ProgressEntry[];
+  /** Grades answers, shows the graded table and score, and records the attempt (gradeQuiz grades without showing). */
+  check(id: string, answers: Answers, options?: CheckOptions): void;
+  /** Shows any graded report (a task grader's, say) the way check does, and records it unless told not to. */
+  present(report: GradedReport, options?: { record?: boolean }): void;
+  /** Shows the best and latest score per quiz and what the latest attempt got wrong (summarizeProgress has the data). */
+  report(): void;
 }
 
 /** Shows an output in a notebook as Markdown plus text/plain (kept even when Markdown is not rendered), or prints the text outside a kernel. */
 function displayOutput({ markdown, text }: QuizOutput): void {
   if (notebookDisplay()) displayBundle({ "text/markdown": markdown, "text/plain": text });
   else process.stdout.write(text);
-}
-
-/** Makes tslab (which console.logs a cell's last value) print a one-line summary instead of the whole object. */
-function withSummary<T extends object>(value: T, summary: string): T {
-  Object.defineProperty(value, inspect.custom, { value: () => summary, enumerable: false });
-  return value;
 }
 
 /** Builds the quiz API; `quiz` below is the default one notebooks use, tests pass their own folders and output. */
@@ -78,11 +71,9 @@ export function createQuizApi(options: QuizApiOptions = {}): QuizApi {
   };
   const present: QuizApi["present"] = (report, presentOptions = {}) => {
     const recorded = presentOptions.record ?? true ? recordAttempt(report, progressFile()) : undefined;
-    if (recorded && !recorded.attempt) report.notes.push(BLANK_ATTEMPT_NOTE);
+    if (recorded?.notRecorded) report.notes.push(recorded.notRecorded);
     output({ markdown: renderReportMarkdown(report), text: renderReportText(report) });
     warn(recorded?.warning);
-    const summary = `[${report.kind} ${report.id}: ${report.score} / ${report.max} points${report.allRight ? ", all right" : ""}]`;
-    return withSummary(report, summary);
   };
   return {
     list: () => listQuizIds(quizzesDir()),
@@ -95,7 +86,7 @@ export function createQuizApi(options: QuizApiOptions = {}): QuizApi {
       output({ markdown: "```ts\n" + cell + "```\n", text: cell });
     },
     check(id, answers, checkOptions = {}) {
-      return present(gradeQuiz(loadQuiz(id, quizzesDir()), answers, checkOptions), checkOptions);
+      present(gradeQuiz(loadQuiz(id, quizzesDir()), answers, checkOptions), checkOptions);
     },
     present,
     report() {
@@ -104,7 +95,6 @@ export function createQuizApi(options: QuizApiOptions = {}): QuizApi {
       warn(warning);
       const entries = summarizeProgress(data, quizzes);
       output({ markdown: renderProgressMarkdown(entries), text: renderProgressText(entries) });
-      return withSummary(entries, `[progress: ${entries.filter((entry) => entry.attempts > 0).length} of ${entries.length} tried]`);
     },
   };
 }

@@ -158,8 +158,9 @@ function pickedValues(question: MultipleChoiceQuestion, value: unknown): unknown
 }
 
 /**
- * Multiple choice with partial credit: (right picks − wrong picks) / number of right options, at least 0.
- * Picking everything therefore earns nothing unless every option is right.
+ * Multiple choice with partial credit: right picks / right options − wrong picks / wrong options, at least 0.
+ * Picking every option (or none) therefore earns nothing, and each wrong pick costs as much as the wrong options
+ * are few.
  */
 function matchMultiple(question: MultipleChoiceQuestion, value: unknown): MatchOutcome {
   const values = pickedValues(question, value);
@@ -172,7 +173,8 @@ function matchMultiple(question: MultipleChoiceQuestion, value: unknown): MatchO
   }
   const rightPicks = [...picked].filter((id) => question.answer.includes(id)).length;
   const wrongPicks = picked.size - rightPicks;
-  const credit = Math.max(0, (rightPicks - wrongPicks) / question.answer.length);
+  const wrongOptions = question.options.length - question.answer.length;
+  const credit = Math.max(0, rightPicks / question.answer.length - (wrongOptions === 0 ? 0 : wrongPicks / wrongOptions));
   if (credit === 1) return RIGHT;
   const missing = rightPicks < question.answer.length ? "; at least one right option is not picked" : "";
   const message = `${rightPicks} of your picks ${rightPicks === 1 ? "is" : "are"} right and ${wrongPicks} ${wrongPicks === 1 ? "is" : "are"} wrong${missing}`;

@@ -106,15 +106,19 @@ export function writeProgress(data: ProgressData, file: string = progressFilePat
 /** What recording an attempt did: the attempt appended (none for a blank one) and any warning from reading the file. */
 export interface RecordOutcome {
   attempt?: Attempt;
+  /** Why the attempt was not recorded, as a note to show under the report. */
+  notRecorded?: string;
   warning?: string;
 }
 
-/** Says why an attempt is not worth keeping: nothing in it was answered (an unfilled answers cell, a headless run). */
+/** Why an attempt is left out of the progress file. */
 export const BLANK_ATTEMPT_NOTE = "nothing was answered, so this attempt is not recorded in your progress";
+export const REVEALED_ATTEMPT_NOTE = "the answers were revealed, so this attempt is not recorded in your progress";
 
-/** Appends a graded attempt to the progress file, unless nothing in it was answered. */
+/** Appends a graded attempt to the progress file, unless nothing in it was answered or its answers were revealed. */
 export function recordAttempt(report: GradedReport, file: string = progressFilePath(), now: Date = new Date()): RecordOutcome {
-  if (report.items.every((item) => item.status === "unanswered")) return {};
+  if (report.items.every((item) => item.status === "unanswered")) return { notRecorded: BLANK_ATTEMPT_NOTE };
+  if (report.items.some((item) => item.solution !== undefined)) return { notRecorded: REVEALED_ATTEMPT_NOTE };
   const { data, warning } = readProgress(file);
   const attempt: Attempt = {
     kind: report.kind,

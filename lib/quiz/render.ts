@@ -30,7 +30,10 @@ export function answerFormat(question: Question): string {
     case "text":
       return "a short text in quotes";
     case "shape":
-      return 'a shape such as [2, 3] or "2x3"; write null for a dimension left open (the batch size)';
+      // The format says whether the batch dimension belongs in the answer, as the question does.
+      return question.answer[0] === null
+        ? "a shape such as [null, 2, 3], with null for the batch size left open"
+        : 'a shape such as [2, 3] or "2x3", without the batch dimension';
   }
 }
 

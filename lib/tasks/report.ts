@@ -72,7 +72,9 @@ export function checkItem(
 }
 
 // Symbols every common font has (emoji render as empty boxes in browsers without an emoji font).
-const STATUS_MARK: Record<ItemStatus, string> = { right: "✓", partial: "½", wrong: "✗", unanswered: "–" };
+const STATUS_MARK: Record<ItemStatus, string> = { right: "✓", partial: "◐", wrong: "✗", unanswered: "–" };
+/** Joins words with no-break spaces, so a narrow table column does not split "2 / 3" or "no answer". */
+const unbroken = (text: string): string => text.replace(/ /g, "\u00a0");
 const STATUS_WORD: Record<ItemStatus, string> = { right: "right", partial: "partly right", wrong: "wrong", unanswered: "no answer" };
 
 /** Formats a point count without trailing zeros: 1, 0.67, 2.5. */
@@ -127,10 +129,10 @@ export function renderReportMarkdown(report: GradedReport): string {
     "|:--|:--|:--|--:|:--|",
     ...report.items.map((item) => {
       const cells = [
-        `${STATUS_MARK[item.status]} ${STATUS_WORD[item.status]}`,
+        unbroken(`${STATUS_MARK[item.status]} ${STATUS_WORD[item.status]}`),
         `\`${tableCell(item.id)}\``,
         tableCell(item.label),
-        `${formatPoints(item.points)} / ${formatPoints(item.maxPoints)}`,
+        unbroken(`${formatPoints(item.points)} / ${formatPoints(item.maxPoints)}`),
         tableCell(itemComment(item).join(" ")),
       ];
       return `| ${cells.join(" | ")} |`;
