@@ -1,3 +1,4 @@
+import * as os from "node:os";
 import { strict as assert } from "node:assert";
 import { currentProfile, datasetFromEnvironment, PROFILES, wasmThreadsFromEnvironment } from "../lib/settings";
 
@@ -31,11 +32,11 @@ describe("settings", () => {
     assert.throws(() => datasetFromEnvironment(), /AE_DATASET=cifar is not one of auto, mnist, fashion-mnist/);
   });
 
-  it("reads AE_WASM_THREADS as a whole number of threads, 1 when unset", () => {
+  it("reads AE_WASM_THREADS as a whole number of threads; unset, 2 where there are 2 cores or more, else 1", () => {
     const saved = process.env.AE_WASM_THREADS;
     try {
       delete process.env.AE_WASM_THREADS;
-      assert.equal(wasmThreadsFromEnvironment(), 1);
+      assert.equal(wasmThreadsFromEnvironment(), Math.min(2, os.availableParallelism()));
       process.env.AE_WASM_THREADS = "2";
       assert.equal(wasmThreadsFromEnvironment(), 2);
       process.env.AE_WASM_THREADS = "two";

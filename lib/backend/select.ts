@@ -3,7 +3,7 @@ import * as tf from "@tensorflow/tfjs";
 import { recordFigures } from "../figures";
 import { backendFromEnvironment, wasmThreadsFromEnvironment, type BackendChoice } from "../settings";
 import { registerCpuFixes } from "./cpu-fixes";
-import { configureWasmThreads } from "./threads";
+import { configureWasmThreads, wasmThreadsCount } from "./threads";
 import { registerWasmTrainingKernels } from "./wasm-training";
 
 /** A backend the course can train on. */
@@ -93,7 +93,7 @@ export async function selectBackend(preference: BackendChoice = backendFromEnvir
         preference === "auto"
           ? `Using the "${name}" backend: ${WHY[name]}.` + (passedOver ? ` Passed over ${passedOver}.` : "")
           : `Using the "${name}" backend because AE_BACKEND (or the notebook) asked for it: ${WHY[name]}.`;
-      const threads = name === "wasm" ? ` It uses ${wasmThreadsFromEnvironment()} thread(s) (AE_WASM_THREADS).` : "";
+      const threads = name === "wasm" ? ` It uses ${wasmThreadsCount()} thread(s) (AE_WASM_THREADS).` : "";
       const selection: BackendSelection = { name, reason: reason + threads, skipped };
       current = { preference, selection };
       recordFigures({ backend: name });
