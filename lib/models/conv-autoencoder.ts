@@ -1,6 +1,7 @@
 /** The lesson's convolutional autoencoder: 28×28×1 images → 4×4×8 latent codes → 28×28×1 reconstructions. */
 import * as tf from "@tensorflow/tfjs";
 import { fusedAdam } from "../train/fused-adam";
+import { conv3x3 as conv, disposeSharedModels, layerSeed } from "./layers";
 
 /** Shape of one input image: height, width, channels. */
 export const IMAGE_SHAPE: [number, number, number] = [28, 28, 1];
@@ -27,20 +28,9 @@ export interface ConvAutoencoderOptions {
   seed?: number;
 }
 
-function conv(filters: number, activation: "relu" | "sigmoid", padding: "same" | "valid", name: string, seed?: number) {
-  return tf.layers.conv2d({
-    filters,
-    kernelSize: 3,
-    activation,
-    padding,
-    name,
-    kernelInitializer: tf.initializers.glorotUniform({ seed }),
-  });
-}
-
 /** Builds the lesson's conv autoencoder, compiled with Adam and binary cross-entropy. */
 export function buildConvAutoencoder(options: ConvAutoencoderOptions = {}): Autoencoder {
-  const seedFor = (i: number) => (options.seed === undefined ? undefined : options.seed + i);
+  const seedFor = (i: number) => layerSeed(options.seed, i);
 
   const image = tf.input({ shape: IMAGE_SHAPE, name: "image" });
   let x = conv(16, "relu", "same", "enc_conv1", seedFor(1)).apply(image) as tf.SymbolicTensor;
@@ -71,16 +61,7 @@ export function buildConvAutoencoder(options: ConvAutoencoderOptions = {}): Auto
     autoencoder,
     encoder,
     decoder,
-    dispose() {
-      autoencoder.optimizer?.dispose();
-      for (const m of [autoencoder, encoder, decoder]) {
-        try {
-          m.dispose();
-        } catch {
-          // Already disposed through a model sharing its layers.
-        }
-      }
-    },
+    dispose: () => disposeSharedModels(autoencoder, [autoencoder, encoder, decoder]),
   };
 }
 
