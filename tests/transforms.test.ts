@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import * as tf from "@tensorflow/tfjs";
-import { addGaussianNoise, downscale, seededRandom, seededShuffleIndices, takeSubset } from "../lib/data/transforms";
+import { addGaussianNoise, downscale, seededRandom, seededShuffleIndices, takeSubset, upscale } from "../lib/data/transforms";
 
 /** Runs `action` and checks that it leaves exactly `kept` new tensors alive (its results), then frees them. */
 function assertKeeps(kept: number, action: () => tf.Tensor | tf.Tensor[]): void {
@@ -66,6 +66,23 @@ describe("image transforms", () => {
     assert.throws(() => downscale(image, 3), /4×4 images cannot be shrunk by 3/);
     assert.throws(() => downscale(image, 0), /factor must be a whole number >= 1/);
     assertKeeps(1, () => downscale(image, 2));
+  });
+
+  it("upscale repeats pixels (nearest) or blends neighbouring pixel centres (bilinear)", () => {
+    const image = tf.tensor4d([0, 1, 1, 0], [1, 2, 2, 1]);
+    const nearest = upscale(image, 2, "nearest");
+    assert.deepEqual(nearest.shape, [1, 4, 4, 1]);
+    assert.deepEqual([...nearest.dataSync()], [0, 0, 1, 1, 0, 0, 1, 1, 1, 1, 0, 0, 1, 1, 0, 0]);
+    const bilinear = upscale(image, 2, "bilinear");
+    // Half-pixel centres: an output pixel at 1/4 of the way to the next input pixel gets weights 3/4 and 1/4.
+    assert.deepEqual([...bilinear.dataSync()], [0, 0.25, 0.75, 1, 0.25, 0.375, 0.625, 0.75, 0.75, 0.625, 0.375, 0.25, 1, 0.75, 0.25, 0]);
+    const flat = tf.fill([2, 28, 28, 1], 0.3) as tf.Tensor4D;
+    const up = upscale(downscale(flat, 2), 2, "bilinear");
+    assert.deepEqual(up.shape, [2, 28, 28, 1], "downscale then upscale gives the original shape");
+    assert.ok(up.dataSync().every((v) => Math.abs(v - 0.3) < 1e-6), "a flat image survives the round trip");
+    assert.throws(() => upscale(image, 1.5, "nearest"), /factor must be a whole number >= 1/);
+    assertKeeps(1, () => upscale(image, 3, "bilinear"));
+    tf.dispose([image, nearest, bilinear, flat, up]);
   });
 
   it("takeSubset takes the first rows, or seeded rows that keep images and labels paired", () => {

@@ -1,4 +1,4 @@
-/** Pure tensor helpers for the notebooks: noisy inputs, low-resolution inputs, subsets and seeded shuffles. */
+/** Pure tensor helpers for the notebooks: noisy and low-resolution inputs, upscaled baselines, subsets, shuffles. */
 import * as tf from "@tensorflow/tfjs";
 
 /** A seeded PRNG (mulberry32): returns a function giving numbers in [0, 1), the same sequence for the same seed. */
@@ -50,6 +50,23 @@ export function downscale(images: tf.Tensor4D, factor: number): tf.Tensor4D {
     throw new Error(`downscale: ${height}×${width} images cannot be shrunk by ${factor}; pick a factor that divides both`);
   }
   return tf.tidy(() => tf.avgPool(images, factor, factor, "valid"));
+}
+
+/** How `upscale` fills in the new pixels. */
+export type UpscaleMethod = "nearest" | "bilinear";
+
+/**
+ * Enlarges [N, H, W, C] images by an integer factor without learning anything: `nearest` repeats every pixel as a
+ * factor×factor block; `bilinear` blends the four nearest pixel centres (half-pixel centres, which undo
+ * `downscale`'s block averaging as well as a straight blend can).
+ */
+export function upscale(images: tf.Tensor4D, factor: number, method: UpscaleMethod): tf.Tensor4D {
+  if (!Number.isInteger(factor) || factor < 1) throw new Error(`upscale: factor must be a whole number >= 1, got ${factor}`);
+  const [, height, width] = images.shape;
+  const size: [number, number] = [height * factor, width * factor];
+  return tf.tidy(() =>
+    method === "nearest" ? tf.image.resizeNearestNeighbor(images, size) : tf.image.resizeBilinear(images, size, false, true),
+  );
 }
 
 /**
