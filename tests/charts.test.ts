@@ -6,7 +6,7 @@ import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
 import type { TrainingHistory } from "../lib/train/fit";
 import ts from "typescript";
-import { lossChart, scatterChart, showChart, vegaLiteToSvg } from "../lib/show/charts";
+import { lineChart, lossChart, scatterChart, showChart, vegaLiteToSvg } from "../lib/show/charts";
 
 const ROOT = path.resolve(__dirname, "..");
 
@@ -80,6 +80,21 @@ describe("charts", () => {
     assert.deepEqual(titles(svg).sort(), ["Latent space", "item", "latent 1", "latent 2"].sort());
     for (const label of ["Trouser", "Sneaker", "Bag"]) assert.equal(occurrences(svg, `>${label}<`), 1, label);
     assert.throws(() => scatterChart([]), /no points/);
+  });
+
+  it("draws a line chart with one line per label, a point per value, axis titles and a legend", async () => {
+    const points = [0.1, 0.3, 0.5].flatMap((x) => [
+      { x, y: 20 - 20 * x, label: "noisy" },
+      { x, y: 18 - 4 * x, label: "denoised" },
+    ]);
+    const spec = lineChart(points, { title: "PSNR", xTitle: "noise factor", yTitle: "PSNR (dB)", labelTitle: "images" });
+    assert.equal(spec.height, 250);
+    const svg = await vegaLiteToSvg(spec);
+    assert.equal(occurrences(svg, LINE_MARK), 2);
+    assert.equal(occurrences(svg, POINT_MARK), 6);
+    assert.deepEqual(titles(svg).sort(), ["PSNR", "PSNR (dB)", "images", "noise factor"].sort());
+    for (const label of ["noisy", "denoised"]) assert.equal(occurrences(svg, `>${label}<`), 1, label);
+    assert.throws(() => lineChart([]), /no points/);
   });
 
   it("renders any vega-lite spec passed through", async () => {

@@ -1,4 +1,4 @@
-/** Charts for notebooks: vega-lite specifications rendered headless to SVG, plus one-line loss and scatter charts. */
+/** Charts for notebooks: vega-lite specifications rendered headless to SVG; one-line loss, scatter and line charts. */
 import type * as tf from "@tensorflow/tfjs";
 import type { TopLevelSpec } from "vega-lite" with { "resolution-mode": "import" };
 import { displayBundle } from "./display";
@@ -85,18 +85,22 @@ export interface ScatterPoint {
   label: string;
 }
 
-/** Options for `scatterChart`. */
-export interface ScatterChartOptions {
+/** Titles and size of a chart of labelled points; each chart names its own defaults. */
+export interface PointChartOptions {
   title?: string;
-  /** X axis title (default "z[0]"). */
   xTitle?: string;
-  /** Y axis title (default "z[1]"). */
   yTitle?: string;
-  /** Legend title (default "class"). */
+  /** Legend title. */
   labelTitle?: string;
   width?: number;
   height?: number;
 }
+
+/** Options for `scatterChart`; defaults: title "Latent space", axes "z[0]" and "z[1]", legend "class", 400×400. */
+export type ScatterChartOptions = PointChartOptions;
+
+/** Options for `lineChart`; defaults: no title, axes "x" and "y", legend "series", 400×250. */
+export type LineChartOptions = PointChartOptions;
 
 /** vega 6 and vega-lite 6 are ESM-only (with a top-level await), so they load through a real dynamic import(). */
 const importVega = () => Promise.all([import("vega"), import("vega-lite")]);
@@ -169,20 +173,50 @@ export function lossChart(history: LossHistory | tf.History, options: LossChartO
   return spec;
 }
 
+/** Axis and legend titles of a chart of labelled points. */
+interface PointTitles {
+  title: string;
+  xTitle: string;
+  yTitle: string;
+  labelTitle: string;
+}
+
+/** A chart of labelled points drawn with `mark`, coloured by label, with axis titles and a legend. */
+function labelledPointsChart(points: ScatterPoint[], mark: MarkDef, titles: PointTitles, size: { width?: number; height?: number }) {
+  return {
+    title: titles.title,
+    width: size.width ?? 400,
+    height: size.height ?? 400,
+    data: { values: points.map(({ x, y, label }) => ({ x, y, label })) },
+    mark,
+    encoding: {
+      x: { field: "x", type: "quantitative", title: titles.xTitle, scale: { zero: false } },
+      y: { field: "y", type: "quantitative", title: titles.yTitle, scale: { zero: false } },
+      color: { field: "label", type: "nominal", title: titles.labelTitle },
+    },
+  } satisfies TopLevelSpec;
+}
+
 /** A scatter chart of labelled 2-D points (e.g. latent codes), coloured by label, with axis titles and a legend. */
 export function scatterChart(points: ScatterPoint[], options: ScatterChartOptions = {}): VegaLiteSpec {
   if (points.length === 0) throw new Error("scatterChart: there are no points to plot.");
-  const spec = {
+  const titles = {
     title: options.title ?? "Latent space",
-    width: options.width ?? 400,
-    height: options.height ?? 400,
-    data: { values: points.map(({ x, y, label }) => ({ x, y, label })) },
-    mark: { type: "point", filled: true, size: 20, opacity: 0.7 },
-    encoding: {
-      x: { field: "x", type: "quantitative", title: options.xTitle ?? "z[0]", scale: { zero: false } },
-      y: { field: "y", type: "quantitative", title: options.yTitle ?? "z[1]", scale: { zero: false } },
-      color: { field: "label", type: "nominal", title: options.labelTitle ?? "class" },
-    },
-  } satisfies TopLevelSpec;
-  return spec;
+    xTitle: options.xTitle ?? "z[0]",
+    yTitle: options.yTitle ?? "z[1]",
+    labelTitle: options.labelTitle ?? "class",
+  };
+  return labelledPointsChart(points, { type: "point", filled: true, size: 20, opacity: 0.7 }, titles, options);
+}
+
+/** A line chart with one coloured line (points joined in x order) per label, e.g. a measure against a setting. */
+export function lineChart(points: ScatterPoint[], options: LineChartOptions = {}): VegaLiteSpec {
+  if (points.length === 0) throw new Error("lineChart: there are no points to plot.");
+  const titles = {
+    title: options.title ?? "",
+    xTitle: options.xTitle ?? "x",
+    yTitle: options.yTitle ?? "y",
+    labelTitle: options.labelTitle ?? "series",
+  };
+  return labelledPointsChart(points, { type: "line", point: true }, titles, { width: options.width, height: options.height ?? 250 });
 }
