@@ -12,6 +12,7 @@ export * from "./train/fit";
 export * from "./train/progress";
 export * from "./show/images";
 export * from "./show/charts";
+export * from "./show/quality";
 export * from "./metrics";
 export * from "./keep";
 export * from "./figures";

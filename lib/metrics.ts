@@ -57,3 +57,21 @@ export function klDivergence(mean: tf.Tensor2D, logVar: tf.Tensor2D): tf.Scalar 
     return tf.mean(tf.mul(-0.5, tf.sum(perDimension, 1)));
   });
 }
+
+/** How close one batch of images is to the reference images: PSNR in dB and SSIM, each averaged over the batch. */
+export interface QualityScore {
+  /** What the images are, e.g. "noisy" or "denoised". */
+  name: string;
+  psnr: number;
+  ssim: number;
+}
+
+/** PSNR and SSIM of each named batch against `reference` (same shape), in the order given. */
+export function measureQuality(reference: tf.Tensor4D, candidates: Record<string, tf.Tensor4D>): QualityScore[] {
+  return Object.entries(candidates).map(([name, images]) => {
+    if (images.shape.join() !== reference.shape.join()) {
+      throw new Error(`measureQuality: "${name}" has shape [${images.shape}], the reference [${reference.shape}]; they must match.`);
+    }
+    return { name, psnr: psnr(reference, images), ssim: ssim(reference, images) };
+  });
+}

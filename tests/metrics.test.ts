@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import * as tf from "@tensorflow/tfjs";
-import { binaryCrossEntropy, klDivergence, meanSquaredError, psnr, ssim } from "../lib/metrics";
+import { binaryCrossEntropy, klDivergence, meanSquaredError, measureQuality, psnr, ssim } from "../lib/metrics";
 
 describe("metrics", () => {
   before(async () => {
@@ -38,6 +38,20 @@ describe("metrics", () => {
     assert.ok(Math.abs(kl.dataSync()[0] - 0.5) < 1e-6);
     const none = klDivergence(tf.zeros([3, 2]) as tf.Tensor2D, tf.zeros([3, 2]) as tf.Tensor2D);
     assert.equal(none.dataSync()[0], 0);
+  });
+
+  it("measureQuality scores each named batch with PSNR and SSIM, in order, and refuses other shapes", () => {
+    const reference = tf.randomUniform([2, 14, 14, 1], 0, 1, "float32", 4) as tf.Tensor4D;
+    const slightly = tf.clipByValue(tf.add(reference, 0.05), 0, 1) as tf.Tensor4D;
+    const badly = tf.clipByValue(tf.add(reference, tf.randomNormal([2, 14, 14, 1], 0, 0.4, "float32", 5)), 0, 1) as tf.Tensor4D;
+    const scores = measureQuality(reference, { badly, slightly });
+    assert.deepEqual(scores.map((score) => score.name), ["badly", "slightly"]);
+    assert.equal(scores[1].psnr, psnr(reference, slightly));
+    assert.equal(scores[0].ssim, ssim(reference, badly));
+    assert.ok(scores[1].psnr > scores[0].psnr && scores[1].ssim > scores[0].ssim);
+    const small = tf.zeros([2, 7, 7, 1]) as tf.Tensor4D;
+    assert.throws(() => measureQuality(reference, { small }), /"small" has shape \[2,7,7,1\], the reference \[2,14,14,1\]/);
+    tf.dispose([reference, slightly, badly, small]);
   });
 
   it("frees its intermediate tensors", () => {
