@@ -8,6 +8,7 @@ export * from "./data/datasets";
 export * from "./data/transforms";
 export * from "./backend/select";
 export * from "./models/conv-autoencoder";
+export * from "./models/super-resolution";
 export * from "./train/fit";
 export * from "./train/progress";
 export * from "./show/images";
