@@ -22,6 +22,11 @@ interface Expectations {
 /** One entry per notebook: a notebook without an entry fails the test that every notebook has one. */
 const EXPECTED: Record<string, Expectations> = {
   "01-autoencoder.ipynb": { pictures: 4, charts: 1, numericFigures: ["final_loss", "final_val_loss", "seconds_per_epoch"] },
+  "02-denoising.ipynb": {
+    pictures: 2,
+    charts: 2,
+    numericFigures: ["final_loss", "final_val_loss", "seconds_per_epoch", "psnr_noisy", "psnr_denoised", "ssim_noisy", "ssim_denoised"],
+  },
 };
 
 /** Every output of an executed notebook, with the index of its cell. */
