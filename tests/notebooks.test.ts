@@ -27,6 +27,11 @@ const EXPECTED: Record<string, Expectations> = {
     charts: 2,
     numericFigures: ["final_loss", "final_val_loss", "seconds_per_epoch", "psnr_noisy", "psnr_denoised", "ssim_noisy", "ssim_denoised"],
   },
+  "03-super-resolution.ipynb": {
+    pictures: 2,
+    charts: 1,
+    numericFigures: ["final_loss", "final_val_loss", "seconds_per_epoch", "psnr_nearest", "psnr_bilinear", "psnr_model", "ssim_model"],
+  },
 };
 
 /** Every output of an executed notebook, with the index of its cell. */
