@@ -22,4 +22,5 @@ export * from "./train/vae-step";
 export * from "./train/vae-fit";
 export * from "./models/vae-latent";
 export * from "./show/latent-space";
+export * from "./tasks/conv-vae";
 export { configureWasmThreads, wasmThreadsCount } from "./backend/threads";
