@@ -43,7 +43,7 @@ function guardedCheck(
  * Mean reconstruction BCE (summed over the pixels of an image) of up to 500 validation images decoded from their
  * z_mean, next to the same loss for drawing every image as their average image.
  */
-export function reconstructionVersusAverage(vae: VaeModels, images: tf.Tensor): { model: number; average: number } {
+function reconstructionVersusAverage(vae: VaeModels, images: tf.Tensor): { model: number; average: number } {
   return tf.tidy(() => {
     const x = asEncoderInput(vae, tf.slice(images, 0, Math.min(RECONSTRUCTION_IMAGES, images.shape[0])));
     const [zMean] = latentOutputs(vae.encoder.predict(x));

@@ -90,7 +90,8 @@ function percent(report: GradedReport): string {
 function verdict(report: GradedReport): string {
   if (report.allRight) return report.kind === "quiz" ? "All right, well done!" : "All checks pass, well done!";
   const open = report.items.filter((item) => item.status !== "right").length;
-  const [what, change] = report.kind === "quiz" ? ["question", "change your answers and check again"] : ["check", "change your code and grade again"];
+  const [what, change] =
+    report.kind === "quiz" ? ["question", "change your answers and check again"] : ["check", "change your code and grade again"];
   return `${open} ${what}${open === 1 ? "" : "s"} to revisit: read the hints, ${change}.`;
 }
 
