@@ -22,6 +22,13 @@ interface Expectations {
 /** One entry per notebook: a notebook without an entry fails the test that every notebook has one. */
 const EXPECTED: Record<string, Expectations> = {
   "01-autoencoder.ipynb": { pictures: 4, charts: 1, numericFigures: ["final_loss", "final_val_loss", "seconds_per_epoch"] },
+  "04-vae.ipynb": {
+    pictures: 3,
+    charts: 1,
+    numericFigures: ["final_loss", "final_reconstruction_loss", "final_kl_loss", "final_val_loss", "seconds_per_epoch"],
+  },
+  "05-latent-space.ipynb": { pictures: 1, charts: 1, numericFigures: ["final_loss", "final_val_loss", "seconds_per_epoch"] },
+  "06-task-conv-vae.ipynb": { pictures: 1, charts: 1, numericFigures: ["final_loss", "final_val_loss", "task_score", "task_max"] },
 };
 
 /** Every output of an executed notebook, with the index of its cell. */
