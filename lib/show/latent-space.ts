@@ -41,5 +41,5 @@ export function latentGridMosaic(vae: VaeModels, options: LatentGridOptions = {}
 /** Shows `latentGridMosaic` in the notebook, titled with the grid's extent. */
 export function showLatentGrid(vae: VaeModels, options: LatentGridOptions = {}): void {
   const extent = options.extent ?? 2;
-  tf.tidy(() => showImages(latentGridMosaic(vae, options), { scale: 1, title: `decoded grid: z[0] and z[1] from -${extent} to ${extent}` }));
+  tf.tidy(() => showImages(latentGridMosaic(vae, options), { scale: 2, title: `decoded grid: z[0] and z[1] from -${extent} to ${extent}` }));
 }
