@@ -234,7 +234,9 @@ export async function runNotebook(
   try {
     const source = path.join(options.notebooksDir, name);
     const args = [RUNNER, source, output, resultFile, "--kernel", "tslab", "--timeout", String(CELL_TIMEOUT_SECONDS)];
-    const end = await runPython(python, args, { ...env, AE_FIGURES_FILE: figuresFile });
+    // A headless run grades the shipped cells (the task's starter code): it must not add attempts to the learner's progress.
+    const progressFile = path.join(scratch, "progress.json");
+    const end = await runPython(python, args, { ...env, AE_FIGURES_FILE: figuresFile, AE_PROGRESS_FILE: progressFile });
     const seconds = Math.round((performance.now() - started) / 100) / 10;
     const result: RunnerResult = existsSync(resultFile)
       ? JSON.parse(readFileSync(resultFile, "utf8"))

@@ -7,10 +7,7 @@ import { buildConvAutoencoder } from "../lib/models/conv-autoencoder";
 import { trainModel, TrainingDivergedError } from "../lib/train/fit";
 import type { ProgressReporter } from "../lib/train/progress";
 import { progressBar } from "../lib/train/progress";
-
-function quietProgress(lines: string[] = []): ProgressReporter {
-  return { update: () => undefined, log: (line) => lines.push(line), done: (line) => lines.push(line) };
-}
+import { interruptingProgress, quietProgress } from "./helpers/progress";
 
 describe("trainModel", () => {
   before(async () => {
@@ -99,18 +96,12 @@ describe("trainModel", () => {
       process.on("SIGINT", standInForTslab);
       const model = tinyModel();
       const lines: string[] = [];
-      let batches = 0;
-      const progress: ProgressReporter = {
-        ...quietProgress(lines),
-        update: () => {
-          if (++batches === 6) process.emit("SIGINT"); // epoch 2, batch 2 of 4
-        },
-      };
+      const { progress, batches } = interruptingProgress(lines, 6); // epoch 2, batch 2 of 4
       try {
         const history = await trainModel(model, x, x, { epochs: 50, batchSize: 4, progress });
         assert.equal(tslabSawSignal, 1, "the kernel's own SIGINT handler still runs");
         assert.equal(process.listenerCount("SIGINT"), 1, "trainModel removed its listener");
-        assert.equal(batches, 6, "no batch ran after the one in progress");
+        assert.equal(batches(), 6, "no batch ran after the one in progress");
         assert.equal(history.interrupted, true);
         assert.equal(history.loss.length, 1);
         assert.equal(history.secondsPerEpoch.length, 1);

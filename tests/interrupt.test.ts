@@ -69,19 +69,30 @@ finally:
 `;
 
 // 4096 rows in batches of 32: 128 batches per epoch, a fraction of a second each, so the interrupt lands mid-epoch.
-const SETUP = `
+const DATA = `
 import * as tf from "@tensorflow/tfjs";
-import { trainModel } from "autoencoder-course";
+import { buildDenseVae, trainModel, trainVae } from "autoencoder-course";
 tf.enableProdMode();
 await tf.setBackend("cpu");
 const x = tf.randomUniform([4096, 16], 0, 1, "float32", 1);
-const model = tf.sequential({ layers: [
+`;
+
+/** The training loops whose interrupt handling runs in a real kernel: each builds its model, then trains "forever". */
+const LOOPS = [
+  {
+    name: "trainModel",
+    setup: `const model = tf.sequential({ layers: [
   tf.layers.dense({ inputShape: [16], units: 32, activation: "relu" }), tf.layers.dense({ units: 16 }),
 ] });
-model.compile({ optimizer: "adam", loss: "meanSquaredError" });
-console.log("ready on " + tf.getBackend());
-`;
-const TRAIN = `const history = await trainModel(model, x, x, { epochs: 1000, batchSize: 32 });`;
+model.compile({ optimizer: "adam", loss: "meanSquaredError" });`,
+    train: `const history = await trainModel(model, x, x, { epochs: 1000, batchSize: 32 });`,
+  },
+  {
+    name: "trainVae",
+    setup: `const vae = buildDenseVae({ inputSize: 16, hiddenSize: 32, seed: 1 });`,
+    train: `const history = await trainVae(vae, x, { epochs: 1000, batchSize: 32 });`,
+  },
+];
 // Waits long enough for several more epochs of a run that kept going in the background.
 const FOLLOW_UP = `await new Promise((resolve) => setTimeout(resolve, 2000)); console.log("MARKER after interrupt");`;
 
@@ -95,8 +106,8 @@ interface DriverResult {
   follow_up_status: string;
 }
 
-function drive(): Promise<DriverResult> {
-  const env = { ...jupyterEnv(registerKernel(PYTHON)), PROJECT_ROOT, SETUP, TRAIN, FOLLOW_UP };
+function drive(setup: string, train: string): Promise<DriverResult> {
+  const env = { ...jupyterEnv(registerKernel(PYTHON)), PROJECT_ROOT, SETUP: `${DATA}${setup}\nconsole.log("ready on " + tf.getBackend());`, TRAIN: train, FOLLOW_UP };
   return new Promise((resolve, reject) => {
     const child = spawn(PYTHON, ["-c", DRIVER], { env, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -115,29 +126,31 @@ function drive(): Promise<DriverResult> {
   });
 }
 
-describe("Kernel → Interrupt during trainModel in a tslab kernel", function () {
-  this.timeout(90_000);
-  let result: DriverResult;
+for (const loop of LOOPS) {
+  describe(`Kernel → Interrupt during ${loop.name} in a tslab kernel`, function () {
+    this.timeout(90_000);
+    let result: DriverResult;
 
-  before(async () => {
-    result = await drive();
-    assert.match(result.setup, /ready on cpu/, result.setup);
-  });
+    before(async () => {
+      result = await drive(loop.setup, loop.train);
+      assert.match(result.setup, /ready on cpu/, result.setup);
+    });
 
-  it("stops training: the kernel is idle within a few seconds and the cell says where training stopped", () => {
-    assert.ok(result.idle_after !== null && result.idle_after < 5, `idle ${result.idle_after} s after the interrupt`);
-    assert.equal(result.train_status, "error", "tslab reports the interrupted cell as failed");
-    assert.match(
-      result.train,
-      /Training interrupted (during epoch \d+ \(batch \d+\/128\)|at the end of epoch \d+): the model keeps what it has learned so far/,
-      result.train,
-    );
-    assert.equal(result.train.match(/Training interrupted/g)?.length, 1, result.train);
-  });
+    it("stops training: the kernel is idle within a few seconds and the cell says where training stopped", () => {
+      assert.ok(result.idle_after !== null && result.idle_after < 5, `idle ${result.idle_after} s after the interrupt`);
+      assert.equal(result.train_status, "error", "tslab reports the interrupted cell as failed");
+      assert.match(
+        result.train,
+        /Training interrupted (during epoch \d+ \(batch \d+\/128\)|at the end of epoch \d+): the model keeps what it has learned so far/,
+        result.train,
+      );
+      assert.equal(result.train.match(/Training interrupted/g)?.length, 1, result.train);
+    });
 
-  it("prints no further epoch lines into the next cell", () => {
-    assert.equal(result.follow_up_status, "ok", result.follow_up);
-    assert.match(result.follow_up, /MARKER after interrupt/);
-    assert.doesNotMatch(result.follow_up, /Epoch/, result.follow_up);
+    it("prints no further epoch lines into the next cell", () => {
+      assert.equal(result.follow_up_status, "ok", result.follow_up);
+      assert.match(result.follow_up, /MARKER after interrupt/);
+      assert.doesNotMatch(result.follow_up, /Epoch/, result.follow_up);
+    });
   });
-});
+}

@@ -32,6 +32,13 @@ const EXPECTED: Record<string, Expectations> = {
     charts: 1,
     numericFigures: ["final_loss", "final_val_loss", "seconds_per_epoch", "psnr_nearest", "psnr_bilinear", "psnr_model", "ssim_model"],
   },
+  "04-vae.ipynb": {
+    pictures: 3,
+    charts: 1,
+    numericFigures: ["final_loss", "final_reconstruction_loss", "final_kl_loss", "final_val_loss", "seconds_per_epoch"],
+  },
+  "05-latent-space.ipynb": { pictures: 1, charts: 1, numericFigures: ["final_loss", "final_val_loss", "seconds_per_epoch"] },
+  "06-task-conv-vae.ipynb": { pictures: 1, charts: 1, numericFigures: ["final_loss", "final_val_loss", "task_score", "task_max"] },
 };
 
 /** Every output of an executed notebook, with the index of its cell. */

@@ -1,5 +1,6 @@
 /** The lesson's dense variational autoencoder: 784 → 512 → (z_mean, z_log_var) → z → 512 → 784. */
 import * as tf from "@tensorflow/tfjs";
+import { fusedAdam } from "../train/fused-adam";
 
 /** Options for building the dense VAE; every size can be changed by a learner. */
 export interface DenseVaeOptions {
@@ -11,18 +12,40 @@ export interface DenseVaeOptions {
   latentSize?: number;
   /** Seed for the weight initialisers and the sampling noise, so two builds behave identically. */
   seed?: number;
+  /** Adam's learning rate (default 0.001). */
+  learningRate?: number;
 }
 
-/** A dense VAE as two separate models sharing nothing. */
-export interface DenseVae {
-  /** flattened image → [zMean, zLogVar, z], each [batch, latentSize]; z is a fresh sample on every call. */
+/** Any VAE the course trains (dense or convolutional): an encoder, a decoder and the optimizer that updates both. */
+export interface Vae {
+  /** image → [zMean, zLogVar, z], each [batch, latentSize]; z is a fresh sample on every call. */
   encoder: tf.LayersModel;
-  /** latent code [batch, latentSize] → reconstruction [batch, inputSize] in (0, 1). */
+  /** latent code [batch, latentSize] → reconstruction of the image, in (0, 1). */
   decoder: tf.LayersModel;
+  /** Adam for both halves; training replaces it by a fresh one after a NaN loss. */
+  optimizer: tf.Optimizer;
+  /** Frees the weights of both models and the optimizer's state. */
+  dispose(): void;
+}
+
+/** The dense VAE: two separate models sharing nothing, working on flattened images. */
+export interface DenseVae extends Vae {
   inputSize: number;
   latentSize: number;
-  /** Frees the weights of both models. */
-  dispose(): void;
+}
+
+/** Makes a Vae of an encoder and a decoder, with its own Adam optimizer (fusedAdam: fast on wasm). */
+export function vaeFromModels(encoder: tf.LayersModel, decoder: tf.LayersModel, learningRate = 0.001): Vae {
+  return {
+    encoder,
+    decoder,
+    optimizer: fusedAdam(learningRate),
+    dispose() {
+      encoder.dispose();
+      decoder.dispose();
+      this.optimizer.dispose();
+    },
+  };
 }
 
 interface SamplingConfig {
@@ -72,7 +95,7 @@ function positiveInteger(value: number, name: string): number {
   return value;
 }
 
-/** Builds the dense VAE's encoder and decoder (uncompiled: train them with vaeTrainStep). */
+/** Builds the dense VAE's encoder and decoder with their optimizer (train it with trainVae). */
 export function buildDenseVae(options: DenseVaeOptions = {}): DenseVae {
   const inputSize = positiveInteger(options.inputSize ?? 784, "inputSize");
   const hiddenSize = positiveInteger(options.hiddenSize ?? 512, "hiddenSize");
@@ -93,14 +116,5 @@ export function buildDenseVae(options: DenseVaeOptions = {}): DenseVae {
   const reconstruction = dense(inputSize, "sigmoid", "reconstruction", 6).apply(decoderHidden) as tf.SymbolicTensor;
   const decoder = tf.model({ inputs: code, outputs: reconstruction, name: "vae_decoder" });
 
-  return {
-    encoder,
-    decoder,
-    inputSize,
-    latentSize,
-    dispose() {
-      encoder.dispose();
-      decoder.dispose();
-    },
-  };
+  return { ...vaeFromModels(encoder, decoder, options.learningRate), inputSize, latentSize };
 }

@@ -3,6 +3,7 @@
  * Grading and rendering live in their own modules; this is the thin layer that loads files, records attempts
  * and shows each output as Markdown with a plain-text fallback (through the kernel only when one is running).
  */
+import { recordFigures } from "../figures";
 import { displayBundle, notebookDisplay } from "../show/display";
 import { renderReportMarkdown, renderReportText, type GradedReport } from "../tasks/report";
 import { defaultQuizzesDir, listQuizIds, loadQuiz } from "./files";
@@ -74,6 +75,8 @@ export function createQuizApi(options: QuizApiOptions = {}): QuizApi {
     if (recorded?.notRecorded) report.notes.push(recorded.notRecorded);
     output({ markdown: renderReportMarkdown(report), text: renderReportText(report) });
     warn(recorded?.warning);
+    // A task's grade is one of the key figures `npm run course` reports.
+    if (report.kind === "task") recordFigures({ task_score: report.score, task_max: report.max });
   };
   return {
     list: () => listQuizIds(quizzesDir()),

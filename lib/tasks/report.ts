@@ -90,8 +90,9 @@ function percent(report: GradedReport): string {
 function verdict(report: GradedReport): string {
   if (report.allRight) return report.kind === "quiz" ? "All right, well done!" : "All checks pass, well done!";
   const open = report.items.filter((item) => item.status !== "right").length;
-  const what = report.kind === "quiz" ? "question" : "check";
-  return `${open} ${what}${open === 1 ? "" : "s"} to revisit: read the hints, change your answers and check again.`;
+  const [what, change] =
+    report.kind === "quiz" ? ["question", "change your answers and check again"] : ["check", "change your code and grade again"];
+  return `${open} ${what}${open === 1 ? "" : "s"} to revisit: read the hints, ${change}.`;
 }
 
 /** Ends text with a full stop unless it already ends in . ! ? or … (maybe followed by a closing bracket or quote). */
@@ -147,8 +148,9 @@ export function renderReportMarkdown(report: GradedReport): string {
 /** Renders a report as plain text for a terminal. */
 export function renderReportText(report: GradedReport): string {
   const lines = [`${report.title}: ${formatPoints(report.score)} / ${formatPoints(report.max)} points (${percent(report)})`, ""];
+  const idWidth = Math.max(4, ...report.items.map((item) => item.id.length));
   for (const item of report.items) {
-    const head = `${STATUS_MARK[item.status]} ${item.id.padEnd(4)} ${`${formatPoints(item.points)}/${formatPoints(item.maxPoints)}`.padStart(9)}  ${item.label}`;
+    const head = `${STATUS_MARK[item.status]} ${item.id.padEnd(idWidth)} ${`${formatPoints(item.points)}/${formatPoints(item.maxPoints)}`.padStart(9)}  ${item.label}`;
     lines.push(head, ...itemComment(item).map((part) => `      ${part}`));
   }
   lines.push("", verdict(report));

@@ -11,8 +11,12 @@ export interface ProgressReporter {
   done(status: string): void;
 }
 
-/** A reporter for the current environment: a live-updating output in tslab, console lines elsewhere. */
-export function trainingProgress(minimumMilliseconds = 400): ProgressReporter {
+/**
+ * A reporter for the current environment: a live-updating output in tslab, console lines elsewhere. The live line
+ * changes at most once a second: every update is a kernel message, and tslab's messaging fails now and then under
+ * a flood of them (zeromq's "Socket is busy writing", which ends the kernel).
+ */
+export function trainingProgress(minimumMilliseconds = 1000): ProgressReporter {
   const live = notebookDisplay()?.newDisplay();
   let lastShown = 0;
   return {

@@ -1,7 +1,7 @@
 /** The VAE's loss and one optimisation step on a batch. */
 import * as tf from "@tensorflow/tfjs";
 import { klDivergence } from "../metrics";
-import type { DenseVae } from "../models/vae";
+import type { Vae } from "../models/vae";
 
 /** Keeps log() finite for reconstructions that saturate at 0 or 1 (Keras uses the same epsilon). */
 const PROBABILITY_EPSILON = 1e-7;
@@ -20,16 +20,22 @@ function perExampleSum(x: tf.Tensor): tf.Tensor1D {
   return tf.sum(tf.reshape(x, [x.shape[0], -1]), 1);
 }
 
-/** Computes the VAE loss of a batch: images x and reconstructions in [0, 1], latent means and log-variances. */
+/**
+ * Computes the VAE loss of a batch: images x and reconstructions in [0, 1] (any shapes with the same number of
+ * pixels per image, e.g. [batch, 784] and [batch, 28, 28, 1]), latent means and log-variances.
+ */
 export function vaeLoss(x: tf.Tensor, reconstruction: tf.Tensor, zMean: tf.Tensor, zLogVar: tf.Tensor): VaeLoss<tf.Scalar> {
-  if (x.shape.join() !== reconstruction.shape.join()) {
-    throw new Error(`vaeLoss: images ${x.shape} and reconstructions ${reconstruction.shape} must have the same shape.`);
+  if (x.shape[0] !== reconstruction.shape[0] || x.size !== reconstruction.size) {
+    throw new Error(
+      `vaeLoss: images [${x.shape}] and reconstructions [${reconstruction.shape}] must have the same number of images ` +
+        `and of pixels per image; check the decoder's output shape.`,
+    );
   }
   if (zMean.shape.join() !== zLogVar.shape.join() || zMean.shape[0] !== x.shape[0]) {
     throw new Error(`vaeLoss: zMean ${zMean.shape} and zLogVar ${zLogVar.shape} must match each other and the batch.`);
   }
   return tf.tidy(() => {
-    const p = tf.clipByValue(reconstruction, PROBABILITY_EPSILON, 1 - PROBABILITY_EPSILON);
+    const p = tf.clipByValue(tf.reshape(reconstruction, x.shape), PROBABILITY_EPSILON, 1 - PROBABILITY_EPSILON);
     const crossEntropy = tf.neg(tf.add(tf.mul(x, tf.log(p)), tf.mul(tf.sub(1, x), tf.log(tf.sub(1, p)))));
     const reconstructionLoss = tf.mean(perExampleSum(crossEntropy)) as tf.Scalar;
     const kl = klDivergence(zMean as tf.Tensor2D, zLogVar as tf.Tensor2D);
@@ -37,20 +43,39 @@ export function vaeLoss(x: tf.Tensor, reconstruction: tf.Tensor, zMean: tf.Tenso
   });
 }
 
+/** The two models of a VAE: an encoder giving [zMean, zLogVar, z] and a decoder mapping z back to an image. */
+export type VaeModels = Pick<Vae, "encoder" | "decoder">;
+
 /** Trainable variables of both halves of the VAE. */
-function trainableVariables(vae: DenseVae): tf.Variable[] {
+function trainableVariables(vae: VaeModels): tf.Variable[] {
   return [...vae.encoder.trainableWeights, ...vae.decoder.trainableWeights].map((w) => w.read() as tf.Variable);
 }
 
-/** One optimisation step on a batch of flattened images in [0, 1]; returns the batch's losses before the update. */
-export function vaeTrainStep(vae: DenseVae, optimizer: tf.Optimizer, batch: tf.Tensor2D): VaeLoss<number> {
-  if (batch.rank !== 2 || batch.shape[1] !== vae.inputSize) {
-    throw new Error(`vaeTrainStep: batch must be [batchSize, ${vae.inputSize}], got [${batch.shape}]; flatten the images first.`);
+/** The shape of one example the encoder takes, e.g. [784] for the dense VAE or [28, 28, 1] for a conv one. */
+export function encoderInputShape(vae: VaeModels): number[] {
+  return (vae.encoder.inputs[0].shape as number[]).slice(1);
+}
+
+/** The encoder's outputs checked to be [zMean, zLogVar, z], with a message that says what is wrong otherwise. */
+export function latentOutputs(outputs: tf.Tensor | tf.Tensor[]): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  if (!Array.isArray(outputs) || outputs.length !== 3) {
+    const count = Array.isArray(outputs) ? outputs.length : 1;
+    throw new Error(`the encoder must output three tensors [zMean, zLogVar, z], but it outputs ${count}`);
+  }
+  return outputs as [tf.Tensor, tf.Tensor, tf.Tensor];
+}
+
+/** One optimisation step on a batch of images in [0, 1], shaped as the encoder takes them; returns the losses before the update. */
+export function vaeTrainStep(vae: VaeModels, optimizer: tf.Optimizer, batch: tf.Tensor): VaeLoss<number> {
+  const expected = encoderInputShape(vae);
+  if (batch.shape.slice(1).join() !== expected.join()) {
+    const fix = expected.length === 1 ? "flatten the images first" : "reshape the images to that shape";
+    throw new Error(`vaeTrainStep: batch must be [batchSize, ${expected}], got [${batch.shape}]; ${fix}.`);
   }
   let parts: tf.Scalar[] = [];
   const total = optimizer.minimize(
     () => {
-      const [zMean, zLogVar, z] = vae.encoder.apply(batch) as tf.Tensor[];
+      const [zMean, zLogVar, z] = latentOutputs(vae.encoder.apply(batch) as tf.Tensor | tf.Tensor[]);
       const reconstruction = vae.decoder.apply(z) as tf.Tensor;
       const loss = vaeLoss(batch, reconstruction, zMean, zLogVar);
       // minimize() frees everything made in here except its result; keep the parts for reporting.
