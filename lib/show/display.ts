@@ -1,5 +1,6 @@
 /** The bridge to the tslab kernel: rich outputs in a notebook, loaded lazily so tests and scripts need no kernel. */
 import type * as Tslab from "tslab";
+import { queueKernelSends } from "./kernel-messages";
 
 /** tslab's display functions when this process is a tslab kernel, otherwise undefined (tests, scripts). */
 export function notebookDisplay(): typeof Tslab | undefined {
@@ -11,6 +12,9 @@ export function notebookDisplay(): typeof Tslab | undefined {
     return undefined;
   }
 }
+
+// Loaded in a kernel (a notebook's Setup cell), protect its messaging before the notebook sends much.
+if (notebookDisplay()) queueKernelSends();
 
 function send(what: string, write: (display: Tslab.Display) => void): void {
   const tslab = notebookDisplay();

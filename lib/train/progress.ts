@@ -13,8 +13,8 @@ export interface ProgressReporter {
 
 /**
  * A reporter for the current environment: a live-updating output in tslab, console lines elsewhere. The live line
- * changes at most once a second: every update is a kernel message, and tslab's messaging fails now and then under
- * a flood of them (zeromq's "Socket is busy writing", which ends the kernel).
+ * changes at most once a second: every update is a kernel message, and once a second reads as live while keeping
+ * the notebook's message traffic small (see lib/show/kernel-messages.ts for why floods of messages are fragile).
  */
 export function trainingProgress(minimumMilliseconds = 1000): ProgressReporter {
   const live = notebookDisplay()?.newDisplay();
