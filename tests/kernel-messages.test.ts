@@ -50,6 +50,16 @@ describe("kernel messages", () => {
     assert.deepEqual(socket.sent, all);
   });
 
+  it("drops a send on a closed socket (EBADF) instead of throwing, as tslab sends a last heartbeat at shutdown", async () => {
+    class Closed {
+      send(): Promise<void> {
+        throw Object.assign(new Error("Socket is closed"), { code: "EBADF" });
+      }
+    }
+    queueSocketSends(Closed.prototype as unknown as { send(...args: unknown[]): Promise<void> });
+    await new Closed().send();
+  });
+
   it("passes other errors through", () => {
     class Broken {
       send(): Promise<void> {

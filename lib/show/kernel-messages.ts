@@ -19,8 +19,8 @@ interface SendQueue {
 
 const QUEUED = Symbol("autoencoder-course: sends wait their turn");
 
-function isBusy(error: unknown): boolean {
-  return (error as { code?: string } | null)?.code === "EBUSY";
+function errorCode(error: unknown): string | undefined {
+  return (error as { code?: string } | null)?.code;
 }
 
 /**
@@ -32,12 +32,17 @@ export function queueSocketSends(prototype: Sender): void {
   if (original[QUEUED]) return;
   const queues = new WeakMap<object, SendQueue>();
 
-  /** Sends now, or returns undefined when the socket is still busy with an earlier send. */
+  /**
+   * Sends now, or returns undefined when the socket is still busy with an earlier send. A closed socket (EBADF)
+   * takes nothing more: tslab answers a last heartbeat while it shuts down, and that send is dropped instead of
+   * ending the process with an uncaught error (which the wasm backend's handler prints with its whole source).
+   */
   const trySend = (socket: Sender, args: unknown[]): Promise<void> | undefined => {
     try {
       return original.apply(socket, args);
     } catch (error) {
-      if (isBusy(error)) return undefined;
+      if (errorCode(error) === "EBUSY") return undefined;
+      if (errorCode(error) === "EBADF") return Promise.resolve();
       throw error;
     }
   };
