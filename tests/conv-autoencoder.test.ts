@@ -1,6 +1,7 @@
 import { strict as assert } from "node:assert";
 import * as tf from "@tensorflow/tfjs";
 import { buildConvAutoencoder, LATENT_SHAPE, randomCodesLike } from "../lib/models/conv-autoencoder";
+import { compareHalves } from "./helpers/models";
 
 describe("conv autoencoder", () => {
   it("maps [null,28,28,1] images to [null,4,4,8] codes (128 numbers) and back", () => {
@@ -22,11 +23,9 @@ describe("conv autoencoder", () => {
 
   it("shares weights: the encoder and decoder halves compose to the autoencoder", () => {
     const model = buildConvAutoencoder({ seed: 1 });
-    const x = tf.randomUniform([2, 28, 28, 1], 0, 1, "float32", 4);
-    const whole = model.autoencoder.predict(x) as tf.Tensor;
-    const halves = model.decoder.predict(model.encoder.predict(x) as tf.Tensor) as tf.Tensor;
-    assert.ok(tf.max(tf.abs(tf.sub(whole, halves))).dataSync()[0] < 1e-6);
-    tf.dispose([x, whole, halves]);
+    const { mismatch, insideUnitInterval } = compareHalves(model.autoencoder, model.encoder, model.decoder, [28, 28, 1]);
+    assert.ok(mismatch < 1e-6, `halves differ by ${mismatch}`);
+    assert.ok(insideUnitInterval, "the sigmoid keeps every pixel inside (0, 1)");
     model.dispose();
   });
 
