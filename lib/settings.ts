@@ -32,6 +32,29 @@ export const PROFILES: Readonly<Record<ProfileName, Profile>> = {
   full: { name: "full", epochs: 25, trainSize: null, validationSize: null, batchSize: 128 },
 };
 
+/** What a notebook's settings cell trains with: the values it took from the profile or changed. */
+export interface TrainingSettings {
+  epochs: number;
+  /** `null` = every training image. */
+  trainSize: number | null;
+  batchSize: number;
+}
+
+/**
+ * The settings cell's summary line, e.g. `Profile "quick": 8 epochs, 20000 training images, batches of 128.`;
+ * `extras` are the notebook's own settings, such as "noise factor 0.5".
+ */
+export function describeSettings(profileName: ProfileName, settings: TrainingSettings, extras: readonly string[] = []): string {
+  const { epochs, trainSize, batchSize } = settings;
+  const parts = [
+    `${epochs} epoch${epochs === 1 ? "" : "s"}`,
+    `${trainSize ?? "all"} training images`,
+    `batches of ${batchSize}`,
+    ...extras,
+  ];
+  return `Profile "${profileName}": ${parts.join(", ")}.`;
+}
+
 function oneOf<T extends string>(variable: string, allowed: readonly T[], fallback: T): T {
   const raw = process.env[variable]?.trim();
   if (!raw) return fallback;

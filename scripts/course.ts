@@ -171,18 +171,34 @@ function formatFigure(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-/** A plain-text table of the run: notebook, status, seconds, key figures. */
+/** Widest summary line: the key figures wrap onto continuation lines so the table reads in an 100-column terminal. */
+const SUMMARY_WIDTH = 100;
+
+/** Words joined by spaces into lines of at most `width` characters (a longer word gets a line of its own). */
+function wrapWords(words: readonly string[], width: number): string[] {
+  const lines: string[] = [];
+  for (const word of words) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last].length + 1 + word.length <= width) lines[last] += ` ${word}`;
+    else lines.push(word);
+  }
+  return lines.length > 0 ? lines : [""];
+}
+
+/** A plain-text table of the run: notebook, status, seconds, key figures (wrapped under their column). */
 export function formatSummaryTable(rows: readonly NotebookSummary[]): string {
-  const lines = rows.map((row) => [
-    row.name,
-    row.status,
-    row.seconds.toFixed(1),
-    Object.entries(row.figures).map(([key, value]) => `${key}=${formatFigure(value)}`).join(" "),
-  ]);
   const header = ["notebook", "status", "seconds", "key figures"];
-  const widths = header.map((title, column) => Math.max(title.length, ...lines.map((line) => line[column].length)));
-  const format = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column])).join("  ").trimEnd();
-  return [format(header), format(widths.map((width) => "-".repeat(width))), ...lines.map(format)].join("\n");
+  const cells = rows.map((row) => [row.name, row.status, row.seconds.toFixed(1)]);
+  const widths = header.slice(0, 3).map((title, column) => Math.max(title.length, ...cells.map((line) => line[column].length)));
+  const figuresColumn = widths.reduce((sum, width) => sum + width + 2, 0);
+  const figuresWidth = Math.max(30, SUMMARY_WIDTH - figuresColumn);
+  const format = (line: string[]) => line.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join("  ").trimEnd();
+  const body = rows.flatMap((row, index) => {
+    const figures = Object.entries(row.figures).map(([key, value]) => `${key}=${formatFigure(value)}`);
+    const [first, ...rest] = wrapWords(figures, figuresWidth);
+    return [format([...cells[index], first]), ...rest.map((line) => " ".repeat(figuresColumn) + line)];
+  });
+  return [format(header), format([...widths, header[3].length].map((width) => "-".repeat(width))), ...body].join("\n");
 }
 
 interface RunnerResult {

@@ -38,11 +38,14 @@ describe("notebook 06's task grader (a convolutional VAE)", function () {
   });
   after(() => tf.dispose([train, validation]));
 
+  /** Trains a VAE for some epochs on the quadrant images. */
+  const trained = (vae: Vae, epochs: number): Promise<VaeHistory> =>
+    trainVae(vae, train, { epochs, batchSize: 32, validationImages: validation, progress: quietProgress() });
+
   /** Trains a VAE for some epochs on the quadrant images, grades it and frees it. */
   async function gradedAfterTraining(vae: Vae, epochs: number): Promise<GradedReport> {
     try {
-      const history = await trainVae(vae, train, { epochs, batchSize: 32, validationImages: validation, progress: quietProgress() });
-      return gradeConvVaeTask(vae, history, validation);
+      return gradeConvVaeTask(vae, await trained(vae, epochs), validation);
     } finally {
       vae.dispose();
     }
@@ -58,7 +61,8 @@ describe("notebook 06's task grader (a convolutional VAE)", function () {
     assert.ok(report.items.every((item) => (item.feedback ?? "").length > 20), "each check explains itself");
   });
 
-  it("fails the dense VAE of notebook 04 on its shapes and layers, with hints that say what to change", async () => {
+  it("fails the dense VAE of notebook 04 on its shapes and layers, and leaves its training ungraded until it is convolutional", async () => {
+    // The dense starter learns too: its training checks would pass, so they wait for a model with convolutions.
     const report = await gradedAfterTraining(buildDenseVae({ seed: 1 }), 2);
     assert.deepEqual(statusOf(report), {
       "encoder-input": "wrong",
@@ -68,9 +72,12 @@ describe("notebook 06's task grader (a convolutional VAE)", function () {
       "decoder-output": "wrong",
       "decoder-conv": "wrong",
       "decoder-sigmoid": "right",
-      "loss-fell": "right",
-      reconstructions: "right",
+      "loss-fell": "wrong",
+      reconstructions: "wrong",
     });
+    assert.deepEqual([report.score, report.max], [3, 10]);
+    assert.equal(messageOf(report, "reconstructions"), "not graded until the encoder and the decoder have convolutions");
+    assert.match(feedbackOf(report, "loss-fell"), /make the layer checks above pass/);
     assert.equal(messageOf(report, "encoder-input"), "its input has shape [null, 784]");
     assert.match(feedbackOf(report, "encoder-input"), /tf\.input\(\{ shape: \[28, 28, 1\] \}\)/);
     assert.equal(messageOf(report, "decoder-output"), "its output has shape [null, 784]");
@@ -91,19 +98,39 @@ describe("notebook 06's task grader (a convolutional VAE)", function () {
     assert.match(messageOf(fresh, "reconstructions"), /^reconstruction loss [\d.]+ per image, average image [\d.]+$/);
   });
 
+  it("grades a model rebuilt after training as untrained, not against the history of the model it replaced", async () => {
+    // In the notebook: train, then re-run the model cell (a new, untrained model) and grade without re-training.
+    const first = buildConvVae({ seed: 1 });
+    const rebuilt = buildConvVae({ seed: 1 });
+    try {
+      const history = await trained(first, 2);
+      const report = gradeConvVaeTask(rebuilt, history, validation);
+      assert.deepEqual([statusOf(report)["loss-fell"], statusOf(report).reconstructions], ["wrong", "wrong"]);
+      assert.equal(messageOf(report, "loss-fell"), "this history is not from training this model");
+      assert.match(feedbackOf(report, "reconstructions"), /re-run the training cell/);
+      assert.doesNotMatch(feedbackOf(report, "reconstructions"), /Train longer/);
+    } finally {
+      first.dispose();
+      rebuilt.dispose();
+    }
+  });
+
   it("grades a broken model without throwing: a check that cannot run fails with the reason", () => {
-    // An encoder with one output and a decoder that outputs 10 numbers: the reconstruction check cannot even run.
+    // Convolutions in both halves, but an encoder with one output and a decoder that outputs 4×4 images: the
+    // reconstruction check cannot even run.
+    const apply = (layer: tf.layers.Layer, input: tf.SymbolicTensor) => layer.apply(input) as tf.SymbolicTensor;
     const image = tf.input({ shape: [28, 28, 1] });
-    const flat = tf.layers.flatten().apply(image) as tf.SymbolicTensor;
-    const encoder = tf.model({ inputs: image, outputs: tf.layers.dense({ units: 2 }).apply(flat) as tf.SymbolicTensor });
+    const features = apply(tf.layers.conv2d({ filters: 2, kernelSize: 3, strides: 2 }), image);
+    const encoder = tf.model({ inputs: image, outputs: apply(tf.layers.dense({ units: 2 }), apply(tf.layers.flatten(), features)) });
     const code = tf.input({ shape: [2] });
-    const decoder = tf.model({ inputs: code, outputs: tf.layers.dense({ units: 10, activation: "relu" }).apply(code) as tf.SymbolicTensor });
+    const grid = apply(tf.layers.reshape({ targetShape: [4, 4, 1] }), apply(tf.layers.dense({ units: 16 }), code));
+    const decoder = tf.model({ inputs: code, outputs: apply(tf.layers.conv2d({ filters: 1, kernelSize: 1, activation: "relu" }), grid) });
     const vae = vaeFromModels(encoder, decoder);
     try {
       const report = gradeConvVaeTask(vae, untrainedHistory(), validation);
-      assert.equal(report.score, 2, renderReportText(report)); // only the inputs are right
+      assert.equal(report.score, 4, renderReportText(report)); // the inputs and the convolutions are right
       assert.equal(messageOf(report, "encoder-outputs"), "its outputs have shapes [null, 2]");
-      assert.equal(messageOf(report, "decoder-sigmoid"), `its last layer (${decoder.layers[1].name}) has activation relu`);
+      assert.equal(messageOf(report, "decoder-sigmoid"), `its last layer (${decoder.layers[3].name}) has activation relu`);
       assert.equal(messageOf(report, "reconstructions"), "the check failed: the encoder must output three tensors [zMean, zLogVar, z], but it outputs 1");
     } finally {
       vae.dispose();

@@ -146,6 +146,17 @@ describe("course runner", () => {
       assert.match(table[2], /^01-autoencoder\.ipynb\s+ok\s+12\.3\s+final_val_loss=0\.1235 backend=wasm$/);
       assert.match(table[3], /^02-denoising\.ipynb\s+error\s+3\.0$/);
     });
+
+    it("wraps many key figures onto continuation lines under their column, keeping every figure", () => {
+      const figures = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`psnr_denoised_${i}`, 16.1234 + i]));
+      const table = formatSummaryTable([{ name: "02-denoising.ipynb", status: "ok", seconds: 132, figures }]).split("\n");
+      assert.ok(table.length > 3, "the figures take more than one line");
+      assert.ok(table.every((line) => line.length <= 100), table.join("\n"));
+      const column = table[0].indexOf("key figures");
+      for (const line of table.slice(3)) assert.match(line.slice(0, column + 1), /^ +p$/, "continuation lines start in the figures column");
+      const shown = table.slice(2).map((line) => line.slice(column)).join(" ").split(" ");
+      assert.deepEqual(shown, Object.entries(figures).map(([key, value]) => `${key}=${Number(value.toPrecision(4))}`));
+    });
   });
 
   describe("command line", () => {
@@ -222,7 +233,7 @@ describe("course runner", () => {
       assert.equal(run.code, 0, run.stdout + run.stderr);
       assert.match(run.stdout, /\[ 1\] console\.log\("training line 1"\);/, "prints each cell's first line");
       assert.match(run.stdout, /\| training line 2/, "streams the kernel's stdout");
-      assert.match(run.stdout, /01-tiny\.ipynb\s+ok\s+[\d.]+\s+profile=smoke final_val_loss=0\.25 dataset=fashion-mnist seconds_per_epoch=1\.5$/m);
+      assert.match(run.stdout, /01-tiny\.ipynb\s+ok\s+[\d.]+\s+profile=smoke final_val_loss=0\.25 dataset=fashion-mnist\n +seconds_per_epoch=1\.5$/m);
 
       const summary = readSummary(out);
       assert.equal(summary.profile, "smoke");

@@ -25,7 +25,7 @@ describe("quality tables", () => {
       [
         "**Against the originals**",
         "",
-        "| images | PSNR (dB) | SSIM | PSNR change |",
+        "| images | PSNR (dB) | SSIM | PSNR vs noisy |",
         "|:--|--:|--:|--:|",
         "| noisy | 9.32 | 0.301 |  |",
         "| denoised | 17.50 | 0.600 | +8.18 dB |",
@@ -37,10 +37,10 @@ describe("quality tables", () => {
       text,
       [
         "Against the originals",
-        "images    PSNR (dB)   SSIM  PSNR change",
+        "images    PSNR (dB)   SSIM  PSNR vs noisy",
         "noisy          9.32  0.301",
-        "denoised      17.50  0.600     +8.18 dB",
-        "worse          8.10  0.200     −1.22 dB",
+        "denoised      17.50  0.600       +8.18 dB",
+        "worse          8.10  0.200       −1.22 dB",
         "",
       ].join("\n"),
     );
@@ -65,7 +65,7 @@ describe("quality tables", () => {
     }
     try {
       assert.equal(tf.memory().numTensors, before, "frees what it measures with");
-      assert.match(printed.join(""), /^Test\nimages +PSNR \(dB\) +SSIM +PSNR change\nshifted up +\d+\.\d\d +0\.\d{3}\n$/);
+      assert.match(printed.join(""), /^Test\nimages +PSNR \(dB\) +SSIM +PSNR vs shifted up\nshifted up +\d+\.\d\d +0\.\d{3}\n$/);
       const recorded = JSON.parse(fs.readFileSync(figures, "utf8"));
       assert.deepEqual(Object.keys(recorded).sort(), ["psnr_shifted_up", "ssim_shifted_up"]);
       assert.equal(recorded.psnr_shifted_up, psnr(reference, shifted));

@@ -123,13 +123,13 @@ describe("quiz command line", () => {
     assert.equal(missing.stderr, `quiz: answers file ${path.join(typedIn, "missing.json")} does not exist\n`);
   });
 
-  it("report prints the best and latest score per quiz and what the latest attempt still got wrong", () => {
+  it("report prints the best and latest score per quiz and what the latest attempt did not get right", () => {
     quiz("check", "pre-lesson", answersFile("1.json", allRight));
     quiz("check", "pre-lesson", answersFile("2.json", { ...allRight, p2: "a", p6: ["b"] }));
     const run = quiz("report");
     assert.equal(run.code, 0);
     assert.match(run.stdout, /^pre-lesson +2 attempts +best 9 \/ 9 \(100%\) in attempt 1 of 2; latest 7 \/ 9 \(78%\)$/m);
-    assert.match(run.stdout, /^ +still wrong in the latest attempt:\n +p2 {2}An autoencoder has two halves.*\n +p6 {2}A VAE is trained by minimising/m);
+    assert.match(run.stdout, /^ +not right yet in the latest attempt:\n +p2 {2}An autoencoder has two halves.*\n +p6 {2}A VAE is trained by minimising/m);
     assert.match(run.stdout, /^post-lesson +0 attempts +not tried yet$/m);
   });
 

@@ -20,6 +20,22 @@ describe("grading the course's quizzes", () => {
     }
   });
 
+  it("never gives a right answer away in the message about an answer of the wrong kind", () => {
+    for (const quiz of quizzes) {
+      for (const question of quiz.questions) {
+        const [item] = gradeQuiz({ ...quiz, questions: [question] }, { [question.id]: "some words" }).items;
+        if (question.type !== "numeric" && question.type !== "shape") continue;
+        assert.ok(item.message, `${quiz.id}/${question.id} explains the expected format`);
+        // Every number or shape the message offers as an example must grade wrong.
+        const examples = item.message.match(/\[[\d, ]+\]|-?\d*\.?\d+(e-?\d+)?/g) ?? [];
+        for (const example of examples) {
+          const [graded] = gradeQuiz({ ...quiz, questions: [question] }, { [question.id]: example }).items;
+          assert.notEqual(graded.status, "right", `${quiz.id}/${question.id}: the message "${item.message}" contains the answer ${example}`);
+        }
+      }
+    }
+  });
+
   it("grades a wrong answer to each question wrong, with no points and the hint", () => {
     for (const quiz of quizzes) {
       for (const question of quiz.questions) {

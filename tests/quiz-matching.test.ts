@@ -50,9 +50,11 @@ describe("numeric answers", () => {
     for (const value of ["half", "0x10", "NaN", "Infinity", "1/2", "0.5.1", true, [0.5], NaN, { value: 0.5 }]) {
       const outcome = matchAnswer(half, value);
       assert.equal(outcome.status, "wrong", String(value));
-      assert.match(outcome.message ?? "", /expected a number such as 0\.5 or 5e-1, got /);
+      assert.match(outcome.message ?? "", /expected a number such as 2\.5 or 25e-1, got /);
     }
-    assert.equal(matchAnswer(half, "half").message, 'expected a number such as 0.5 or 5e-1, got the text "half"');
+    // The usual example, 0.5, is this question's answer: the message must not give it away.
+    assert.equal(matchAnswer(half, "half").message, 'expected a number such as 2.5 or 25e-1, got the text "half"');
+    assert.equal(matchAnswer(relative, "half").message, 'expected a number such as 0.5 or 5e-1, got the text "half"');
   });
 
   it("parse only plain decimal and scientific notation", () => {
@@ -109,8 +111,12 @@ describe("shape answers", () => {
     for (const value of ["four by four", "[4, 4.5, 8]", "[-4, 4, 8]", 128, true, "[]x"]) {
       const outcome = matchAnswer(latent, value);
       assert.equal(outcome.status, "wrong", JSON.stringify(value));
-      assert.match(outcome.message ?? "", /expected a shape such as \[4, 4, 8\], "4x4x8" or "\(4, 4, 8\)"/);
+      // [4, 4, 8] is this question's answer, so the example is another shape.
+      assert.match(outcome.message ?? "", /expected a shape such as \[2, 3, 5\], "2x3x5" or "\(2, 3, 5\)"/);
     }
+    assert.match(matchAnswer(batched, "four").message ?? "", /expected a shape such as \[4, 4, 8\], "4x4x8" or "\(4, 4, 8\)"/);
+    const batchedLatent: Question = { id: "l", type: "shape", prompt: "?", answer: [null, 4, 4, 8] };
+    assert.match(matchAnswer(batchedLatent, "four").message ?? "", /such as \[2, 3, 5\]/, "not the answer without its batch entry");
   });
 
   it("parse a one-dimensional Python tuple", () => {

@@ -72,7 +72,7 @@ describe("progress file", () => {
     const text = renderProgressText(entries);
     assert.match(text, /^first +0 attempts +not tried yet$/m);
     assert.match(text, /^q +3 attempts +best 2 \/ 2 \(100%\) in attempt 2 of 3; latest 1 \/ 2 \(50%\)$/m);
-    assert.match(text, /^ +still wrong in the latest attempt:\n +b {2}question b$/m);
+    assert.match(text, /^ +not right yet in the latest attempt:\n +b {2}question b$/m);
     assert.match(text, /^06-task-conv-vae +1 attempt +best 0 \/ 1 \(0%\) in attempt 1 of 1 \(the latest\)$/m);
   });
 
@@ -153,11 +153,11 @@ describe("notebook quiz API", () => {
     api.check("pre-lesson", { p1: "b", p3: "variational autoencoders" });
     api.report();
     const report = shown[4];
-    assert.match(report.markdown, /^\| Id \| Quiz or task \| Attempts \| Best score \| Latest score \| Still wrong in the latest attempt \|$/m);
-    assert.match(report.markdown, /^\| `pre-lesson` \| Pre-lesson quiz \| 2 \| 2 \/ 9 \(22%\), attempt 1 \| 1 \/ 9 \(11%\) \| p1, p2, p4, p5, p6, p7 \|$/m);
+    assert.match(report.markdown, /^\| Id \| Quiz or task \| Attempts \| Best score \| Latest score \| Not right yet in the latest attempt \|$/m);
+    assert.match(report.markdown, /^\| `pre-lesson` \| Pre-lesson quiz \| 2 \| 2 \/ 9 \(22%\), attempt 1 \| 1 \/ 9 \(11%\) \| p1, p2 \(no answer\), p4 \(no answer\), p5 \(no answer\), p6 \(no answer\), p7 \(no answer\) \|$/m);
     assert.match(report.markdown, /^\| `post-lesson` \| Post-lesson quiz \| 0 \| not tried yet \| {2}\| {2}\|$/m);
     assert.match(report.text, /^pre-lesson +2 attempts +best 2 \/ 9 \(22%\) in attempt 1 of 2; latest 1 \/ 9 \(11%\)$/m);
-    assert.match(report.text, /^ +still wrong in the latest attempt:\n +p1 {2}/m);
+    assert.match(report.text, /^ +not right yet in the latest attempt:\n +p1 {2}/m);
   });
 });
 

@@ -35,6 +35,9 @@ describe("selectBackend", () => {
     assert.deepEqual(selection.skipped.map((s) => s.name), ["tensorflow"]);
     assert.match(selection.skipped[0].why, /tfjs-node is not installed/);
     assert.match(lines.join("\n"), /Using the "wasm" backend: WebAssembly with the course's training kernels\. Passed over tensorflow/);
+    lines.length = 0;
+    assert.equal(await selectBackend("auto"), selection, "a re-run cell keeps the backend it chose");
+    assert.deepEqual(lines, ['Still using the "wasm" backend chosen earlier in this session.'], "and says so");
   });
 
   it("follows AE_BACKEND, and the wasm it picks trains a conv net like cpu", async () => {

@@ -1,6 +1,6 @@
 import * as os from "node:os";
 import { strict as assert } from "node:assert";
-import { currentProfile, datasetFromEnvironment, PROFILES, wasmThreadsFromEnvironment } from "../lib/settings";
+import { currentProfile, datasetFromEnvironment, describeSettings, PROFILES, wasmThreadsFromEnvironment } from "../lib/settings";
 
 describe("settings", () => {
   const saved = { profile: process.env.AE_PROFILE, dataset: process.env.AE_DATASET };
@@ -45,6 +45,15 @@ describe("settings", () => {
       if (saved === undefined) delete process.env.AE_WASM_THREADS;
       else process.env.AE_WASM_THREADS = saved;
     }
+  });
+
+  it("sums up a settings cell in one line, with a singular for one epoch and the notebook's own settings", () => {
+    assert.equal(describeSettings("quick", PROFILES.quick), 'Profile "quick": 8 epochs, 20000 training images, batches of 128.');
+    assert.equal(describeSettings("smoke", PROFILES.smoke), 'Profile "smoke": 1 epoch, 512 training images, batches of 64.');
+    assert.equal(
+      describeSettings("full", { epochs: 25, trainSize: null, batchSize: 128 }, ["noise factor 0.5"]),
+      'Profile "full": 25 epochs, all training images, batches of 128, noise factor 0.5.',
+    );
   });
 
   it("full is the lesson's scale: all data, 25 epochs", () => {

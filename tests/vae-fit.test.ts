@@ -3,10 +3,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as tf from "@tensorflow/tfjs";
-import { buildDenseVae, type DenseVae } from "../lib/models/vae";
+import { buildDenseVae, Sampling, vaeFromModels, type DenseVae } from "../lib/models/vae";
 import { TrainingDivergedError } from "../lib/train/run";
 import type { ProgressReporter } from "../lib/train/progress";
-import { asEncoderInput, trainVae, vaeEvaluate } from "../lib/train/vae-fit";
+import { asEncoderInput, isHistoryOf, trainVae, vaeEvaluate } from "../lib/train/vae-fit";
 import { interruptingProgress, quietProgress } from "./helpers/progress";
 
 /** 32 binary 4×4×1 "images" of two kinds (top half or bottom half lit), so a 16-pixel dense VAE can learn them. */
@@ -139,6 +139,41 @@ describe("trainVae", () => {
     } finally {
       wrong.dispose();
       vae.dispose();
+    }
+  });
+
+  it("refuses, before the first batch, an encoder whose codes are feature maps (no flatten), saying to flatten", async () => {
+    // Notebook 06's most common slip: dense heads on a 2×2 feature map give z_mean [null, 2, 2, 2], not [null, 2].
+    const image = tf.input({ shape: [4, 4, 1] });
+    const features = tf.layers.conv2d({ filters: 4, kernelSize: 3, strides: 2, padding: "same" }).apply(image) as tf.SymbolicTensor;
+    const zMean = tf.layers.dense({ units: 2 }).apply(features) as tf.SymbolicTensor;
+    const zLogVar = tf.layers.dense({ units: 2 }).apply(features) as tf.SymbolicTensor;
+    const z = new Sampling().apply([zMean, zLogVar]) as tf.SymbolicTensor;
+    const code = tf.input({ shape: [2] });
+    const pixels = tf.layers.dense({ units: 16, activation: "sigmoid" }).apply(code) as tf.SymbolicTensor;
+    const vae = vaeFromModels(tf.model({ inputs: image, outputs: [zMean, zLogVar, z] }), tf.model({ inputs: code, outputs: pixels }));
+    const lines: string[] = [];
+    try {
+      await assert.rejects(
+        trainVae(vae, images, { epochs: 1, batchSize: 8, progress: quietProgress(lines) }),
+        /outputs have shapes \[null, 2, 2, 2\], \[null, 2, 2, 2\], \[null, 2, 2, 2\].*flatten the last feature map \(tf\.layers\.flatten\(\)\)/,
+      );
+      assert.deepEqual(lines, [], "no batch was trained");
+    } finally {
+      vae.dispose();
+    }
+  });
+
+  it("marks the history it returns as this VAE's own, so a grader can tell one left over from an earlier model", async () => {
+    const [trained, rebuilt] = [tinyVae(), tinyVae()];
+    try {
+      const history = await trainVae(trained, images, { epochs: 1, batchSize: 8, progress: quietProgress() });
+      assert.equal(isHistoryOf(history, trained), true);
+      assert.equal(isHistoryOf(history, rebuilt), false);
+      assert.equal(isHistoryOf({ ...history }, trained), false, "a history written by hand is nobody's");
+    } finally {
+      trained.dispose();
+      rebuilt.dispose();
     }
   });
 

@@ -1,7 +1,7 @@
 import { strict as assert } from "assert";
 import * as tf from "@tensorflow/tfjs";
-import { buildDenseVae } from "../lib/models/vae";
-import { vaeLoss, vaeTrainStep } from "../lib/train/vae-step";
+import { buildDenseVae, Sampling } from "../lib/models/vae";
+import { checkVaeShapes, vaeLoss, vaeTrainStep } from "../lib/train/vae-step";
 
 function assertClose(actual: number, expected: number, tolerance = 1e-5): void {
   assert.ok(Math.abs(actual - expected) <= tolerance, `expected ${expected}, got ${actual}`);
@@ -107,5 +107,49 @@ describe("vaeTrainStep", () => {
     optimizer.dispose();
     x.dispose();
     vae.dispose();
+  });
+});
+
+/** An encoder [inputShape] → codes of `latent` numbers, and a decoder [decoderLatent] → an output of `outputShape`. */
+function vaeModels(options: { inputShape: number[]; latent: number; decoderLatent: number; outputShape: number[] }) {
+  const image = tf.input({ shape: options.inputShape });
+  const flat = options.inputShape.length === 1 ? image : (tf.layers.flatten().apply(image) as tf.SymbolicTensor);
+  const zMean = tf.layers.dense({ units: options.latent }).apply(flat) as tf.SymbolicTensor;
+  const zLogVar = tf.layers.dense({ units: options.latent }).apply(flat) as tf.SymbolicTensor;
+  const z = new Sampling().apply([zMean, zLogVar]) as tf.SymbolicTensor;
+  const code = tf.input({ shape: [options.decoderLatent] });
+  const units = options.outputShape.reduce((a, b) => a * b, 1);
+  const dense = tf.layers.dense({ units, activation: "sigmoid" }).apply(code) as tf.SymbolicTensor;
+  const pixels = tf.layers.reshape({ targetShape: options.outputShape }).apply(dense) as tf.SymbolicTensor;
+  return { encoder: tf.model({ inputs: image, outputs: [zMean, zLogVar, z] }), decoder: tf.model({ inputs: code, outputs: pixels }) };
+}
+
+describe("checkVaeShapes", () => {
+  const disposeBoth = (models: { encoder: tf.LayersModel; decoder: tf.LayersModel }) => {
+    models.encoder.dispose();
+    models.decoder.dispose();
+  };
+
+  it("accepts halves that fit together, dense or shaped like images", () => {
+    for (const models of [
+      vaeModels({ inputShape: [784], latent: 2, decoderLatent: 2, outputShape: [784] }),
+      vaeModels({ inputShape: [28, 28, 1], latent: 3, decoderLatent: 3, outputShape: [28, 28, 1] }),
+    ]) {
+      assert.doesNotThrow(() => checkVaeShapes(models));
+      disposeBoth(models);
+    }
+  });
+
+  it("names the mismatch and its fix: decoder input against the codes, decoder output against the images", () => {
+    const latentMismatch = vaeModels({ inputShape: [28, 28, 1], latent: 2, decoderLatent: 3, outputShape: [28, 28, 1] });
+    assert.throws(() => checkVaeShapes(latentMismatch), {
+      message: "The decoder takes [null, 3], but the encoder's codes are [null, 2]: start the decoder with tf.input({ shape: [2] }).",
+    });
+    const smallOutput = vaeModels({ inputShape: [28, 28, 1], latent: 2, decoderLatent: 2, outputShape: [14, 14, 1] });
+    assert.throws(() => checkVaeShapes(smallOutput), /decoder outputs \[null, 14, 14, 1\], but the encoder takes images \[null, 28, 28, 1\]/);
+    const oneOutput = { encoder: tf.model({ inputs: smallOutput.encoder.inputs, outputs: smallOutput.encoder.outputs[0] }), decoder: smallOutput.decoder };
+    assert.throws(() => checkVaeShapes(oneOutput), /must output three tensors \[zMean, zLogVar, z\], but it outputs 1/);
+    disposeBoth(latentMismatch);
+    disposeBoth(smallOutput);
   });
 });

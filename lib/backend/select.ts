@@ -78,6 +78,7 @@ async function checkTrainsLikeCpu(name: BackendName): Promise<void> {
 /** Selects the backend (AE_BACKEND or the argument overrides `auto`), prints the choice and why, and returns it. */
 export async function selectBackend(preference: BackendChoice = backendFromEnvironment()): Promise<BackendSelection> {
   if (current && current.preference === preference && tf.getBackend() === current.selection.name) {
+    console.log(`Still using the "${current.selection.name}" backend chosen earlier in this session.`);
     return current.selection;
   }
   tf.enableProdMode(); // silences the cpu backend's banner; the course checks for NaN losses itself

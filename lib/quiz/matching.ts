@@ -3,6 +3,7 @@
  * from notebooks or as parsed JSON from answer files; anything of the wrong kind is graded wrong with a message,
  * never thrown.
  */
+import { formatShape, sameShape } from "../shapes";
 import type { ItemStatus } from "../tasks/report";
 import type {
   MultipleChoiceQuestion,
@@ -193,12 +194,33 @@ function allowedError(question: NumericQuestion): number {
   return Math.max(abs, rel * Math.abs(question.answer), 1e-9 * Math.max(1, Math.abs(question.answer)));
 }
 
-function matchNumeric(question: NumericQuestion, value: unknown): MatchOutcome {
-  const given = parseNumber(value);
-  if (given === undefined) return wrongKind(`expected a number such as 0.5 or 5e-1, got ${describeValue(value)}`);
+/** Ways to write a number, shown when an answer is not one; each pair is one value written twice. */
+const NUMBER_EXAMPLES: ReadonlyArray<readonly [number, string]> = [[0.5, "0.5 or 5e-1"], [2.5, "2.5 or 25e-1"]];
+
+/** Ways to write a shape, shown when an answer is not one. */
+const SHAPE_EXAMPLES: ReadonlyArray<readonly [readonly number[], string]> = [
+  [[4, 4, 8], '[4, 4, 8], "4x4x8" or "(4, 4, 8)"'],
+  [[2, 3, 5], '[2, 3, 5], "2x3x5" or "(2, 3, 5)"'],
+];
+
+/** The first example that is not a right answer: a message about the answer's format must not give the answer away. */
+function exampleUnlike<T>(examples: ReadonlyArray<readonly [T, string]>, isRight: (value: T) => boolean): string {
+  return (examples.find(([value]) => !isRight(value)) ?? examples[examples.length - 1])[1];
+}
+
+function numericOutcome(question: NumericQuestion, given: number): MatchOutcome {
   // A flipped sign is a different answer, however wide the tolerance.
   if (question.answer !== 0 && given !== 0 && Math.sign(given) !== Math.sign(question.answer)) return WRONG;
   return Math.abs(given - question.answer) <= allowedError(question) ? RIGHT : WRONG;
+}
+
+function matchNumeric(question: NumericQuestion, value: unknown): MatchOutcome {
+  const given = parseNumber(value);
+  if (given === undefined) {
+    const examples = exampleUnlike(NUMBER_EXAMPLES, (example) => numericOutcome(question, example).status === "right");
+    return wrongKind(`expected a number such as ${examples}, got ${describeValue(value)}`);
+  }
+  return numericOutcome(question, given);
 }
 
 /** Text reduced to what matters for a short answer: no case, spaces, hyphens or underscores ("Auto-Encoder" → "autoencoder"). */
@@ -221,10 +243,6 @@ function matchText(question: TextQuestion, value: unknown): MatchOutcome {
   return question.accepted.some((accepted) => textMatches(value, accepted)) ? RIGHT : WRONG;
 }
 
-function sameShape(a: ReadonlyArray<number | null>, b: ReadonlyArray<number | null>): boolean {
-  return a.length === b.length && a.every((dim, index) => dim === b[index]);
-}
-
 /**
  * What to say about a shape that is wrong only in its batch dimension (the first entry): written when the
  * question leaves it out, missing when the question asks for it, or a number where tfjs reports null.
@@ -241,7 +259,11 @@ function batchDimensionMessage(answer: ReadonlyArray<number | null>, given: Read
 
 function matchShape(question: ShapeQuestion, value: unknown): MatchOutcome {
   const given = parseShape(value);
-  if (!given) return wrongKind(`expected a shape such as [4, 4, 8], "4x4x8" or "(4, 4, 8)", got ${describeValue(value)}`);
+  if (!given) {
+    // An example equal to the answer without its batch dimension would give it away too.
+    const isRight = (example: readonly number[]) => sameShape(example, question.answer) || sameShape(example, question.answer.slice(1));
+    return wrongKind(`expected a shape such as ${exampleUnlike(SHAPE_EXAMPLES, isRight)}, got ${describeValue(value)}`);
+  }
   if (sameShape(given, question.answer)) return RIGHT;
   const batchMessage = batchDimensionMessage(question.answer, given);
   if (batchMessage !== undefined) return { ...WRONG, message: batchMessage };
@@ -268,11 +290,6 @@ export function matchAnswer(question: Question, value: unknown): MatchOutcome {
     case "shape":
       return matchShape(question, value);
   }
-}
-
-/** Formats a shape the way tfjs prints one: [null, 28, 28, 1]. */
-export function formatShape(shape: ReadonlyArray<number | null>): string {
-  return `[${shape.map((dim) => (dim === null ? "null" : String(dim))).join(", ")}]`;
 }
 
 /** The right answer written out, for when a learner asks to see it. */

@@ -1,7 +1,7 @@
 /** Pure renderers for quizzes, answer templates and progress: strings only, so they work without a kernel. */
 import { formatPoints } from "../tasks/report";
 import { questionPoints } from "./grading";
-import type { AttemptScore, ProgressEntry } from "./progress";
+import type { AttemptItem, AttemptScore, ProgressEntry } from "./progress";
 import type { Question, Quiz } from "./schema";
 
 const TYPE_NAMES: Record<Question["type"], string> = {
@@ -100,12 +100,16 @@ function progressScoreText(entry: ProgressEntry): string {
   return best === latest ? `best ${scoreText(best)} ${where} (the latest)` : `best ${scoreText(best)} ${where}; latest ${scoreText(latest)}`;
 }
 
+/** How a question that is not right yet came out, when it was not simply wrong: skipped, or partly right. */
+const notRightNote = (item: AttemptItem): string =>
+  item.status === "unanswered" ? " (no answer)" : item.status === "partial" ? " (partly right)" : "";
+
 function stillWrongIds(entry: ProgressEntry): string {
   if (entry.attempts === 0) return "";
-  return entry.stillWrong.length === 0 ? "none" : entry.stillWrong.map((item) => item.id).join(", ");
+  return entry.stillWrong.length === 0 ? "none" : entry.stillWrong.map((item) => `${item.id}${notRightNote(item)}`).join(", ");
 }
 
-/** The progress summary as a Markdown table: best score (and which attempt), latest score, what the latest attempt got wrong. */
+/** The progress summary as a Markdown table: best score (and which attempt), latest score, what the latest attempt did not get right. */
 export function renderProgressMarkdown(entries: ProgressEntry[]): string {
   const rows = entries.map((entry) => {
     const best = entry.best ? `${scoreText(entry.best)}, attempt ${entry.best.attempt}` : "not tried yet";
@@ -115,14 +119,14 @@ export function renderProgressMarkdown(entries: ProgressEntry[]): string {
   return [
     "### Your progress",
     "",
-    "| Id | Quiz or task | Attempts | Best score | Latest score | Still wrong in the latest attempt |",
+    "| Id | Quiz or task | Attempts | Best score | Latest score | Not right yet in the latest attempt |",
     "|:--|:--|--:|:--|:--|:--|",
     ...rows,
     "",
   ].join("\n");
 }
 
-/** The progress summary as plain text: one line per quiz or task, then what the latest attempt still got wrong. */
+/** The progress summary as plain text: one line per quiz or task, then what the latest attempt did not get right. */
 export function renderProgressText(entries: ProgressEntry[]): string {
   const idWidth = Math.max(2, ...entries.map((entry) => entry.id.length));
   const indent = " ".repeat(idWidth);
@@ -132,7 +136,10 @@ export function renderProgressText(entries: ProgressEntry[]): string {
     lines.push(`${entry.id.padEnd(idWidth)}  ${tries.padEnd(11)}  ${progressScoreText(entry)}`);
     if (entry.attempts === 0) continue;
     if (entry.stillWrong.length === 0) lines.push(`${indent}  all right in the latest attempt`);
-    else lines.push(`${indent}  still wrong in the latest attempt:`, ...entry.stillWrong.map((item) => `${indent}    ${item.id}  ${item.label}`));
+    else {
+      const items = entry.stillWrong.map((item) => `${indent}    ${item.id}  ${item.label}${notRightNote(item)}`);
+      lines.push(`${indent}  not right yet in the latest attempt:`, ...items);
+    }
   }
   return lines.join("\n") + "\n";
 }

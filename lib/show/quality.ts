@@ -10,7 +10,8 @@ export interface ShowQualityOptions {
   title?: string;
 }
 
-const HEADER = ["images", "PSNR (dB)", "SSIM", "PSNR change"];
+/** The column headings; the last names the row every PSNR is compared with, so no one reads it against the row above. */
+const headings = (first: QualityScore) => ["images", "PSNR (dB)", "SSIM", `PSNR vs ${first.name}`];
 
 /** A figure name made from a score's name: lower case, runs of other characters as one underscore. */
 function figureKey(name: string): string {
@@ -31,16 +32,17 @@ function tableRows(scores: readonly QualityScore[]): string[][] {
 export function qualityTable(scores: readonly QualityScore[], title?: string): { markdown: string; text: string } {
   if (scores.length === 0) throw new Error("qualityTable: there are no scores to show.");
   const rows = tableRows(scores);
+  const header = headings(scores[0]);
   const markdown = [
     ...(title ? [`**${title}**`, ""] : []),
-    `| ${HEADER.join(" | ")} |`,
+    `| ${header.join(" | ")} |`,
     "|:--|--:|--:|--:|",
     ...rows.map((cells) => `| ${cells.join(" | ")} |`),
   ].join("\n");
-  const widths = HEADER.map((heading, column) => Math.max(heading.length, ...rows.map((cells) => cells[column].length)));
+  const widths = header.map((heading, column) => Math.max(heading.length, ...rows.map((cells) => cells[column].length)));
   const line = (cells: string[]) =>
     cells.map((cell, column) => (column === 0 ? cell.padEnd(widths[0]) : cell.padStart(widths[column]))).join("  ").trimEnd();
-  const text = [...(title ? [title] : []), line(HEADER), ...rows.map(line)].join("\n");
+  const text = [...(title ? [title] : []), line(header), ...rows.map(line)].join("\n");
   return { markdown: markdown + "\n", text: text + "\n" };
 }
 

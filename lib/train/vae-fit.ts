@@ -4,7 +4,7 @@ import { seededShuffleIndices } from "../data/transforms";
 import type { Vae } from "../models/vae";
 import { trainingProgress, type ProgressReporter } from "./progress";
 import { freshOptimizer, runTraining, type TrainingHistory } from "./run";
-import { encoderInputShape, latentOutputs, vaeLoss, vaeTrainStep, type VaeModels } from "./vae-step";
+import { checkVaeShapes, encoderInputShape, latentOutputs, vaeLoss, vaeTrainStep, type VaeModels } from "./vae-step";
 
 /** Settings of one VAE training run. */
 export interface VaeTrainOptions {
@@ -24,6 +24,14 @@ export interface VaeHistory extends TrainingHistory {
   reconstruction_loss: number[];
   /** KL divergence of the encoded distribution from N(0, I). */
   kl_loss: number[];
+}
+
+/** The encoder each history returned by trainVae was trained with, so a grader can tell a stale history. */
+const trainedEncoders = new WeakMap<VaeHistory, tf.LayersModel>();
+
+/** True when `history` came from trainVae training this very VAE (not an earlier model of a re-run cell). */
+export function isHistoryOf(history: VaeHistory, vae: VaeModels): boolean {
+  return trainedEncoders.get(history) === vae.encoder;
 }
 
 /** Images per forward pass when measuring a loss without training. */
@@ -67,6 +75,7 @@ export function vaeEvaluate(vae: VaeModels, images: tf.Tensor): number {
  * behave as in trainModel; re-running continues from what the model has learned.
  */
 export async function trainVae(vae: Vae, images: tf.Tensor, options: VaeTrainOptions): Promise<VaeHistory> {
+  checkVaeShapes(vae);
   const samples = images.shape[0];
   const settings = {
     owner: vae.encoder,
@@ -80,6 +89,7 @@ export async function trainVae(vae: Vae, images: tf.Tensor, options: VaeTrainOpt
   const history: VaeHistory = {
     loss: [], reconstruction_loss: [], kl_loss: [], val_loss: [], secondsPerEpoch: [], diverged: false, interrupted: false,
   };
+  trainedEncoders.set(history, vae.encoder);
   const x = asEncoderInput(vae, images);
   try {
     return await runTraining(settings, history, async (run) => {

@@ -1,6 +1,7 @@
 /** The VAE's loss and one optimisation step on a batch. */
 import * as tf from "@tensorflow/tfjs";
 import { klDivergence } from "../metrics";
+import { formatShape, sameShape, type Shape } from "../shapes";
 import type { Vae } from "../models/vae";
 
 /** Keeps log() finite for reconstructions that saturate at 0 or 1 (Keras uses the same epsilon). */
@@ -63,6 +64,42 @@ export function latentOutputs(outputs: tf.Tensor | tf.Tensor[]): [tf.Tensor, tf.
     throw new Error(`the encoder must output three tensors [zMean, zLogVar, z], but it outputs ${count}`);
   }
   return outputs as [tf.Tensor, tf.Tensor, tf.Tensor];
+}
+
+/**
+ * Checks, before any training, that the two models fit together as a VAE: the encoder outputs three codes
+ * [null, k], the decoder takes [null, k] and outputs as many pixels per image as the encoder takes. Throws a
+ * message that names the fix otherwise (a mismatch would surface mid-training as an obscure reshape error).
+ */
+export function checkVaeShapes(vae: VaeModels): void {
+  const { encoder, decoder } = vae;
+  const codes = encoder.outputs.map((output) => output.shape);
+  if (codes.length !== 3) {
+    throw new Error(`The encoder must output three tensors [zMean, zLogVar, z], but it outputs ${codes.length}.`);
+  }
+  const latent = codes[0];
+  if (codes.some((shape) => shape.length !== 2 || !sameShape(shape, latent))) {
+    throw new Error(
+      `The encoder's outputs have shapes ${codes.map(formatShape).join(", ")}, but z_mean, z_log_var and z must each be ` +
+        "[null, latent size], one code per image: flatten the last feature map (tf.layers.flatten()) before the dense " +
+        "z_mean and z_log_var layers, and give both the same number of units.",
+    );
+  }
+  const decoderInput = decoder.inputs.map((input) => input.shape);
+  if (decoderInput.length !== 1 || !sameShape(decoderInput[0], latent)) {
+    throw new Error(
+      `The decoder takes ${decoderInput.map(formatShape).join(", ")}, but the encoder's codes are ${formatShape(latent)}: ` +
+        `start the decoder with tf.input({ shape: [${latent[1]}] }).`,
+    );
+  }
+  const pixels = (shape: Shape) => shape.slice(1).reduce<number>((product, dim) => product * (dim ?? NaN), 1);
+  const [imageShape, outputShape] = [encoder.inputs[0].shape, decoder.outputs[0].shape];
+  if (decoder.outputs.length !== 1 || !(pixels(outputShape) === pixels(imageShape))) {
+    throw new Error(
+      `The decoder outputs ${decoder.outputs.map((output) => formatShape(output.shape)).join(", ")}, but the encoder ` +
+        `takes images ${formatShape(imageShape)}: the decoder must give back one image of the same size (check its last layers).`,
+    );
+  }
 }
 
 /** One optimisation step on a batch of images in [0, 1], shaped as the encoder takes them; returns the losses before the update. */
