@@ -67,6 +67,18 @@ describe("charts", () => {
     assert.throws(() => lossChart({ loss: [] }), /history has no values/);
   });
 
+  it("draws groups of series in panels with their own y scales, so a small series shows its shape beside a large one", async () => {
+    const history = { loss: [340, 288, 283], val_loss: [296, 286, 283], reconstruction_loss: [329, 281, 276], kl_loss: [10.6, 7.1, 6.6] };
+    const spec = lossChart(history, { title: "VAE", panels: [["loss", "val_loss"], ["reconstruction_loss"], ["kl_loss"]] });
+    const svg = await vegaLiteToSvg(spec);
+    assert.equal(occurrences(svg, LINE_MARK), 4);
+    assert.equal(occurrences(svg, POINT_MARK), 12);
+    for (const header of ["loss, val_loss", "reconstruction_loss", "kl_loss"]) assert.match(svg, new RegExp(`>${header}<`), header);
+    // The KL panel's own axis reaches down to its values: a shared axis would start near 280.
+    assert.match(svg, />7</, "a tick label on the KL scale");
+    assert.throws(() => lossChart(history, { panels: [["loss"], ["elbo"]] }), /the history has no series elbo; it has loss, val_loss/);
+  });
+
   it("draws a scatter chart with one mark per point, axis titles and a legend per label", async () => {
     const points = [
       { x: 0.1, y: 2, label: "Trouser" },

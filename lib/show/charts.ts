@@ -74,6 +74,12 @@ export interface LossChartOptions {
   yTitle?: string;
   /** Plot the loss on a log scale, which keeps late, small improvements visible. */
   logScale?: boolean;
+  /**
+   * Groups of series, each drawn in its own panel with its own y scale, so series of very different sizes (a VAE's
+   * KL term of a few units beside its reconstruction term of hundreds) each show their shape, e.g.
+   * `[["loss", "val_loss"], ["reconstruction_loss"], ["kl_loss"]]`. `width` and `height` are then per panel.
+   */
+  panels?: ReadonlyArray<ReadonlyArray<string>>;
   width?: number;
   height?: number;
 }
@@ -153,24 +159,45 @@ export function lossChart(history: LossHistory | tf.History, options: LossChartO
   const values = series.flatMap(([name, losses]) =>
     losses.map((value, i) => ({ epoch: i + 1, value: Number.isFinite(value) ? value : null, series: name })),
   );
-  const spec = {
-    title: options.title ?? "Loss per epoch",
+  const title = options.title ?? "Loss per epoch";
+  const mark = { type: "line", point: true } as const;
+  const x = { field: "epoch", type: "quantitative", title: "epoch", axis: { tickMinStep: 1, format: "d" } } as const;
+  const y = {
+    field: "value",
+    type: "quantitative",
+    title: options.yTitle ?? "loss",
+    scale: options.logScale ? ({ type: "log" } as const) : { zero: false },
+  } as const;
+  if (options.panels) {
+    const known = new Set(series.map(([name]) => name));
+    const unknown = options.panels.flat().filter((name) => !known.has(name));
+    if (unknown.length > 0) {
+      throw new Error(`lossChart: the history has no series ${unknown.join(", ")}; it has ${[...known].join(", ")}.`);
+    }
+    const panelOf = new Map(options.panels.flatMap((group) => group.map((name) => [name, group.join(", ")] as const)));
+    const panelNames = options.panels.map((group) => group.join(", "));
+    return {
+      title,
+      data: { values: values.flatMap((v) => (panelOf.has(v.series) ? [{ ...v, panel: panelOf.get(v.series) ?? "" }] : [])) },
+      facet: { field: "panel", type: "nominal", title: null, sort: panelNames },
+      columns: options.panels.length,
+      spec: {
+        width: options.width ?? 180,
+        height: options.height ?? 150,
+        mark,
+        encoding: { x, y, color: { field: "series", type: "nominal", title: "series", sort: options.panels.flat() } },
+      },
+      resolve: { scale: { y: "independent" } },
+    } satisfies TopLevelSpec;
+  }
+  return {
+    title,
     width: options.width ?? 400,
     height: options.height ?? 250,
     data: { values },
-    mark: { type: "line", point: true },
-    encoding: {
-      x: { field: "epoch", type: "quantitative", title: "epoch", axis: { tickMinStep: 1, format: "d" } },
-      y: {
-        field: "value",
-        type: "quantitative",
-        title: options.yTitle ?? "loss",
-        scale: options.logScale ? { type: "log" } : { zero: false },
-      },
-      color: { field: "series", type: "nominal", title: "series" },
-    },
+    mark,
+    encoding: { x, y, color: { field: "series", type: "nominal", title: "series" } },
   } satisfies TopLevelSpec;
-  return spec;
 }
 
 /** Axis and legend titles of a chart of labelled points. */
