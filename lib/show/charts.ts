@@ -72,8 +72,6 @@ export interface LossChartOptions {
   title?: string;
   /** Y axis title (default "loss"). */
   yTitle?: string;
-  /** Plot the loss on a log scale, which keeps late, small improvements visible. */
-  logScale?: boolean;
   /**
    * Groups of series, each drawn in its own panel with its own y scale, so series of very different sizes (a VAE's
    * KL term of a few units beside its reconstruction term of hundreds) each show their shape, e.g.
@@ -166,7 +164,7 @@ export function lossChart(history: LossHistory | tf.History, options: LossChartO
     field: "value",
     type: "quantitative",
     title: options.yTitle ?? "loss",
-    scale: options.logScale ? ({ type: "log" } as const) : { zero: false },
+    scale: { zero: false },
   } as const;
   if (options.panels) {
     const known = new Set(series.map(([name]) => name));
