@@ -77,13 +77,16 @@ interface Options {
   backends: BackendName[];
 }
 
+/** A bad command line: exits with code 2, as the course's other commands do. */
+class UsageError extends Error {}
+
 function parseOptions(argv: string[]): Options {
   const options: Options = { json: false, steps: 20, rounds: 3, peer: false, threads: [1, 2], backends: [...BACKENDS] };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = () => {
       const v = argv[++i];
-      if (v === undefined) throw new Error(`${flag} needs a value`);
+      if (v === undefined) throw new UsageError(`${flag} needs a value`);
       return v;
     };
     if (flag === "--json") options.json = true;
@@ -92,7 +95,7 @@ function parseOptions(argv: string[]): Options {
     else if (flag === "--rounds") options.rounds = positiveInteger(value(), flag);
     else if (flag === "--threads") options.threads = value().split(",").map((t) => positiveInteger(t, flag));
     else if (flag === "--backends") options.backends = value().split(",").map((b) => backendName(b, flag));
-    else throw new Error(`unknown option ${flag}; usage: ${USAGE}`);
+    else throw new UsageError(`unknown option ${flag}; usage: ${USAGE}`);
   }
   return options;
 }
@@ -101,12 +104,12 @@ const USAGE = `bench [--json] [--steps N] [--rounds R] [--peer] [--threads N[,M]
 
 function backendName(text: string, flag: string): BackendName {
   if ((BACKENDS as readonly string[]).includes(text)) return text as BackendName;
-  throw new Error(`${flag} takes backends from ${BACKENDS.join(", ")}; got "${text}"`);
+  throw new UsageError(`${flag} takes backends from ${BACKENDS.join(", ")}; got "${text}"`);
 }
 
 function positiveInteger(text: string, flag: string): number {
   const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} needs a whole number >= 1, got "${text}"`);
+  if (!Number.isInteger(n) || n < 1) throw new UsageError(`${flag} needs a whole number >= 1, got "${text}"`);
   return n;
 }
 
@@ -370,5 +373,5 @@ async function main(): Promise<void> {
 
 main().catch((error) => {
   console.error(error instanceof Error ? error.message : error);
-  process.exit(1);
+  process.exit(error instanceof UsageError ? 2 : 1);
 });

@@ -278,7 +278,11 @@ export async function runCourse(options: CourseOptions): Promise<number> {
   const names = selectNotebooks(options.notebooksDir, options.only);
   const { python, env } = prepareJupyter("client");
   const kernelEnv = { ...env, AE_PROFILE: options.profile, AE_DATASET: options.dataset };
-  mkdirSync(options.out, { recursive: true });
+  try {
+    mkdirSync(options.out, { recursive: true });
+  } catch (error) {
+    throw new UsageError(`--out ${options.out}: cannot create that folder (${(error as Error).message}); pick a folder you can write.`);
+  }
   console.log(`Course run: profile ${options.profile}, dataset ${options.dataset}, ${names.length} notebook(s), python ${python}`);
   const rows: NotebookSummary[] = [];
   let interrupted = false;

@@ -51,7 +51,8 @@ function resolveAnswersPath(file: string): string {
 
 function readAnswersFile(file: string): unknown {
   if (!fs.existsSync(file)) throw new UsageError(`answers file ${file} does not exist`);
-  const text = fs.readFileSync(file, "utf8");
+  // Windows editors may start a UTF-8 file with an invisible byte-order mark, which JSON.parse refuses.
+  const text = fs.readFileSync(file, "utf8").replace(/^\uFEFF/, "");
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -136,14 +137,14 @@ function main(argv: string[]): number {
   }
 }
 
-function exitCodeFor(error: unknown): number {
+/** Reports an error on stderr (and, for --json, as {"error": …} on stdout, so scripts still read JSON) and returns the exit code. */
+function exitCodeFor(error: unknown, json: boolean): number {
   const message = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, " ");
-  if ([UsageError, QuizNotFoundError, AnswersFormatError, QuizSchemaError].some((kind) => error instanceof kind)) {
-    process.stderr.write(`quiz: ${message}\n`);
-    return 2;
-  }
-  process.stderr.write(`quiz: unexpected error (please report it): ${message}\n`);
-  return 3;
+  const unusableInput = [UsageError, QuizNotFoundError, AnswersFormatError, QuizSchemaError].some((kind) => error instanceof kind);
+  const code = unusableInput ? 2 : 3;
+  process.stderr.write(unusableInput ? `quiz: ${message}\n` : `quiz: unexpected error (please report it): ${message}\n`);
+  if (json) process.stdout.write(JSON.stringify({ error: message, exitCode: code }) + "\n");
+  return code;
 }
 
 // Piping into `head` closes stdout early; that is not an error worth a stack trace.
@@ -156,6 +157,6 @@ let exitCode: number;
 try {
   exitCode = main(process.argv.slice(2));
 } catch (error) {
-  exitCode = exitCodeFor(error);
+  exitCode = exitCodeFor(error, process.argv.includes("--json"));
 }
 process.exitCode = exitCode;

@@ -178,6 +178,20 @@ describe("course runner", () => {
         rmSync(dir, { recursive: true, force: true });
       }
     });
+
+    it("exits 2 naming --out when the output folder cannot be made (bug: a raw ENOTDIR and exit 1)", async () => {
+      const dir = makeScratchDir("out");
+      try {
+        writeNotebook(dir, "01-a.ipynb", ["1"]);
+        writeFileSync(path.join(dir, "a-file"), "");
+        const out = path.join(dir, "a-file", "executed");
+        const run = await runCourseCli(["--notebooks", dir, "--out", out]);
+        assert.equal(run.code, 2);
+        assert.match(run.stderr, /--out .*a-file\/executed: cannot create that folder \(ENOTDIR.*\); pick a folder you can write/);
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    });
   });
 
   describe("kernel start", function () {

@@ -159,6 +159,7 @@ describe("dataset loader", () => {
 
     it("reads AE_DATA_DIR as a colon-separated list and finds the project root", () => {
       assert.deepEqual(dataDirsFromEnv("/a:/b/c::"), ["/a", "/b/c"]);
+      assert.deepEqual(dataDirsFromEnv(" /a : /b "), ["/a", "/b"], "spaces around entries (bug: ' /a' was taken as a relative path)");
       assert.deepEqual(dataDirsFromEnv(undefined), []);
       const root = findProjectRoot();
       assert.ok(root !== undefined);
@@ -328,6 +329,24 @@ describe("dataset loader", () => {
       data.dispose();
     });
 
+    it("names the missing file of an incomplete MNIST folder, for auto and when MNIST is asked for (bug: 'no MNIST files')", async () => {
+      const root = freshDir("env");
+      writeDataset(root, "fashion-mnist");
+      const folder = writeDataset(root, "mnist");
+      rmSync(path.join(folder, IDX_FILES.testLabels));
+      const data = await loadDataset(isolated({ dataset: "auto", dataDirs: [root] }));
+      assert.equal(data.name, "fashion-mnist");
+      assert.equal(
+        logs[0],
+        `dataset auto → fashion-mnist (the MNIST files are incomplete: ${folder} lacks t10k-labels-idx1-ubyte.gz (the two t10k files alone are enough))`,
+      );
+      data.dispose();
+      await assert.rejects(loadDataset(isolated({ dataset: "mnist", dataDirs: [root] })), (error: Error) => {
+        assert.ok(error.message.includes(`\nNearly: ${folder} lacks t10k-labels-idx1-ubyte.gz`), error.message);
+        return true;
+      });
+    });
+
     it("splits a test-only dataset 80/20 into disjoint train and validation sets, and says so", async () => {
       const root = freshDir("env");
       const folder = writeDataset(root, "mnist", { testOnly: true, testCount: 50 });
@@ -395,7 +414,10 @@ describe("dataset loader", () => {
         new RegExp(`${path.join(folder, IDX_FILES.trainImages)} holds labels, but its name says images: the files are mixed up`),
       );
       writeFileSync(path.join(folder, IDX_FILES.trainImages), readFileSync(path.join(folder, IDX_FILES.testImages)));
-      await assert.rejects(loadDataset(isolated({ dataDirs: [root] })), /holds 6 images but .*train-labels-idx1-ubyte\.gz holds 12 labels/);
+      await assert.rejects(
+        loadDataset(isolated({ dataDirs: [root] })),
+        /holds 6 images but .*train-labels-idx1-ubyte\.gz holds 12 labels, so they are not a pair: replace the one that does not belong/,
+      );
     });
   });
 

@@ -63,6 +63,13 @@ describe("FusedAdamOptimizer", () => {
     await tf.setBackend("cpu");
   });
 
+  it("refuses a learning rate that is not a positive number, before any training (bug: NaN trained on quietly)", () => {
+    for (const rate of [NaN, 0, -0.001, Infinity]) {
+      assert.throws(() => fusedAdam(rate), /learningRate must be a positive number such as 0\.001, got/, String(rate));
+    }
+    assert.throws(() => buildConvAutoencoder({ learningRate: NaN }), /got NaN/);
+  });
+
   it("has tf.train.adam's defaults, class name and config", () => {
     const ours = fusedAdam();
     const stock = tf.train.adam();

@@ -109,6 +109,33 @@ describe("quiz command line", () => {
     assert.ok(!fs.existsSync(progressFile), "unusable input records no attempt");
   });
 
+  it("with --json, reports unusable input as JSON on stdout too, so a script reading the output still gets JSON", () => {
+    const run = quiz("check", "pre-lesson", answersFile("list.json", ["a"]), "--json");
+    assert.equal(run.code, 2);
+    const printed = JSON.parse(run.stdout) as { error: string; exitCode: number };
+    assert.equal(printed.exitCode, 2);
+    assert.match(printed.error, /answers must be an object .*got a list/);
+  });
+
+  it("reads an answers file that starts with a byte-order mark, as Windows editors save UTF-8 (bug: 'not valid JSON')", () => {
+    const run = quiz("check", "pre-lesson", answersFile("bom.json", "\uFEFF" + JSON.stringify(allRight)));
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /9 \/ 9 points/);
+  });
+
+  it("still shows the grade when the progress file cannot be written, says why, and leaves no temporary file", () => {
+    fs.mkdirSync(progressFile); // a folder where the file should be: unreadable and unwritable as a file, even for root
+    const run = quiz("check", "pre-lesson", answersFile("all.json", allRight));
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /9 \/ 9 points/);
+    assert.match(run.stdout, /this attempt is not recorded: the progress file .*progress\.json cannot be used \(EISDIR.*\); set AE_PROGRESS_FILE to a file you can write/);
+    assert.deepEqual(fs.readdirSync(dir).filter((name) => name.endsWith(".tmp")), []);
+    const report = quiz("report");
+    assert.equal(report.code, 0);
+    assert.match(report.stderr, /^warning: the progress file .* cannot be used \(EISDIR/);
+    assert.match(report.stdout, /^pre-lesson +0 attempts +not tried yet$/m);
+  });
+
   it("reads a relative answers path from the folder the command was typed in (npm's INIT_CWD), else the current one", () => {
     const typedIn = path.join(dir, "my-answers");
     fs.mkdirSync(typedIn);

@@ -65,4 +65,33 @@ describe("runTraining (what every training loop shares)", () => {
     assert.equal(resets, 1, "the optimizer was reset once");
     assert.ok(!lines.some((line) => line.startsWith("Epoch 1/2 ")), "no line for the partial epoch");
   });
+
+  it("refuses epochs, batch sizes and training sets no run can use, naming the setting (bug: EPOCHS = 0 trained nothing silently)", async () => {
+    const loop = async () => assert.fail("the loop must not start");
+    await assert.rejects(runTraining({ ...settings, epochs: 0 }, emptyHistory(), loop), /got 0: set EPOCHS in the settings cell/);
+    await assert.rejects(runTraining({ ...settings, epochs: 2.5 }, emptyHistory(), loop), /whole number of epochs, 1 or more, got 2\.5/);
+    await assert.rejects(runTraining({ ...settings, batchSize: -1 }, emptyHistory(), loop), /got -1: set BATCH_SIZE/);
+    await assert.rejects(runTraining({ ...settings, samples: 0 }, emptyHistory(), loop), /at least one training image/);
+  });
+
+  it("warns when the loss ended well above where it started (a learning rate too high), and not when it fell", async () => {
+    const train = (first: number, later: number) =>
+      runTraining(settings, emptyHistory(), async (run) => {
+        for (let epoch = 1; epoch <= 2; epoch++) {
+          run.beginEpoch(epoch);
+          run.endBatch(1, { loss: epoch === 1 ? first : later, part_loss: 0 });
+          run.endBatch(2, { loss: later, part_loss: 0 });
+          run.endEpoch(run.epochMeans());
+        }
+      });
+    await train(0.69, 4.1);
+    assert.equal(
+      lines[lines.length - 1],
+      "Warning: the loss rose from 0.6900 (first batch) to 4.1000 (last epoch): the model got worse. The learning rate is " +
+        "probably too high: rebuild the model with a smaller one and train again.",
+    );
+    lines.length = 0;
+    await train(0.69, 0.3);
+    assert.ok(!lines.some((line) => line.startsWith("Warning")), lines.join("\n"));
+  });
 });

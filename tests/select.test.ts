@@ -74,4 +74,15 @@ describe("selectBackend", () => {
     process.env.AE_BACKEND = "gpu";
     await assert.rejects(selectBackend(), /AE_BACKEND=gpu is not one of auto, tensorflow, wasm, cpu/);
   });
+
+  it("stops on a misspelt AE_WASM_THREADS instead of passing over wasm to the slowest backend (bug: it fell back to cpu)", async () => {
+    const saved = process.env.AE_WASM_THREADS;
+    process.env.AE_WASM_THREADS = "two";
+    try {
+      await assert.rejects(selectBackend("auto"), { message: "AE_WASM_THREADS=two is not a whole number from 1 to 64. Unset it or pick one, e.g. 2." });
+    } finally {
+      if (saved === undefined) delete process.env.AE_WASM_THREADS;
+      else process.env.AE_WASM_THREADS = saved;
+    }
+  });
 });

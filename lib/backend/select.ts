@@ -77,6 +77,8 @@ async function checkTrainsLikeCpu(name: BackendName): Promise<void> {
 
 /** Selects the backend (AE_BACKEND or the argument overrides `auto`), prints the choice and why, and returns it. */
 export async function selectBackend(preference: BackendChoice = backendFromEnvironment()): Promise<BackendSelection> {
+  // A misspelt setting is the learner's to fix, not a backend failure to fall back from (onto the slowest one).
+  wasmThreadsFromEnvironment();
   if (current && current.preference === preference && tf.getBackend() === current.selection.name) {
     console.log(`Still using the "${current.selection.name}" backend chosen earlier in this session.`);
     return current.selection;

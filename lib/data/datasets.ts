@@ -152,7 +152,8 @@ export function dataDirsFromEnv(value: string | undefined = process.env.AE_DATA_
   const root = findProjectRoot();
   return (value ?? "")
     .split(path.delimiter)
-    .filter((entry) => entry.trim() !== "")
+    .map((entry) => entry.trim()) // " /data" pasted with a space is still /data
+    .filter((entry) => entry !== "")
     .map((entry) => {
       const fromCwd = path.resolve(entry);
       if (path.isAbsolute(entry) || existsSync(fromCwd) || root === undefined) return fromCwd;
@@ -205,6 +206,21 @@ export function findDataset(name: DatasetName, roots: string[]): FoundDataset | 
   return undefined;
 }
 
+/** The first folder holding some of a dataset's files but neither a full set nor the test split, with what it lacks. */
+export function incompleteDataset(name: DatasetName, roots: string[]): { folder: string; missing: string[] } | undefined {
+  for (const root of roots) {
+    const folder = path.basename(root) === name ? root : path.join(root, name);
+    const missing = ROLES.filter((role) => locateFile(folder, role) === undefined);
+    if (missing.length > 0 && missing.length < ROLES.length) return { folder, missing: missing.map((role) => IDX_FILES[role]) };
+  }
+  return undefined;
+}
+
+/** "… lacks x, y (the two t10k files alone are enough)": what an incomplete folder needs, for messages. */
+function describeIncomplete(incomplete: { folder: string; missing: string[] }): string {
+  return `${incomplete.folder} lacks ${incomplete.missing.join(", ")} (the two t10k files alone are enough)`;
+}
+
 /** Resolves `auto`: MNIST when its files are on this machine (no download to check), else Fashion-MNIST. */
 export function chooseDataset(choice: DatasetChoice, roots: string[]): { name: DatasetName; reason: string } {
   if (choice !== "auto") return { name: choice, reason: "asked for by name" };
@@ -213,6 +229,8 @@ export function chooseDataset(choice: DatasetChoice, roots: string[]): { name: D
     const part = mnist.testSplitOnly ? "the MNIST test split" : "the MNIST files";
     return { name: "mnist", reason: `${part} ${mnist.testSplitOnly ? "is" : "are"} in ${mnist.folder}` };
   }
+  const incomplete = incompleteDataset("mnist", roots);
+  if (incomplete) return { name: "fashion-mnist", reason: `the MNIST files are incomplete: ${describeIncomplete(incomplete)}` };
   return { name: "fashion-mnist", reason: "no MNIST files on this machine" };
 }
 
@@ -224,9 +242,11 @@ function fixesMessage(name: DatasetName, roots: string[], cacheDir: string | und
     name === "fashion-mnist"
       ? `install Debian's package (apt-get install dataset-fashion-mnist, which fills ${SYSTEM_DATA_DIR}/fashion-mnist), or ${download}`
       : `${download} (or use dataset "fashion-mnist" with Debian's package: apt-get install dataset-fashion-mnist)`;
+  const incomplete = incompleteDataset(name, roots);
   return [
     `No ${name} data found: ${cause}`,
     `Looked in: ${roots.map((root) => path.join(root, name)).join(", ")}.`,
+    ...(incomplete ? [`Nearly: ${describeIncomplete(incomplete)}.`] : []),
     "Fix it in one of three ways:",
     `  1. set AE_DATA_DIR to a folder that holds ${name}/ with the four files (${fileList});`,
     `  2. put the four files in ${cacheDir === undefined ? "the project's data" : cacheDir}/${name}/;`,
@@ -386,7 +406,10 @@ async function readSplitFiles(spec: DatasetSpec, found: FoundDataset, split: "tr
   const images = (await read(`${split}Images`)) as IdxImages;
   const labels = (await read(`${split}Labels`)) as IdxLabels;
   if (images.count !== labels.count) {
-    throw new IdxFormatError(images.source, `holds ${images.count} images but ${labels.source} holds ${labels.count} labels`);
+    throw new Error(
+      `${images.source} holds ${images.count} images but ${labels.source} holds ${labels.count} labels, so they are not ` +
+        "a pair: replace the one that does not belong (or both) with a fresh copy and run again.",
+    );
   }
   return { images, labels };
 }

@@ -83,9 +83,20 @@ function backupPath(file: string): string {
 }
 
 /** Reads the progress file; a missing file is empty progress, a broken one is moved aside with a warning. */
+/** Why a progress file cannot be read or written (a folder, no permission…), and what to do about it. */
+function unusableFileReason(file: string, error: unknown): string {
+  return `the progress file ${file} cannot be used (${(error as Error).message}); set AE_PROGRESS_FILE to a file you can write`;
+}
+
 export function readProgress(file: string = progressFilePath()): ProgressRead {
   if (!fs.existsSync(file)) return { data: emptyProgress() };
-  const parsed = parseProgress(fs.readFileSync(file, "utf8"));
+  let text: string;
+  try {
+    text = fs.readFileSync(file, "utf8");
+  } catch (error) {
+    return { data: emptyProgress(), warning: unusableFileReason(file, error) };
+  }
+  const parsed = parseProgress(text);
   if (typeof parsed !== "string") return { data: parsed };
   const backup = backupPath(file);
   fs.renameSync(file, backup);
@@ -99,8 +110,13 @@ export function readProgress(file: string = progressFilePath()): ProgressRead {
 export function writeProgress(data: ProgressData, file: string = progressFilePath()): void {
   fs.mkdirSync(path.dirname(file), { recursive: true });
   const temporary = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(temporary, JSON.stringify(data, null, 2) + "\n");
-  fs.renameSync(temporary, file);
+  try {
+    fs.writeFileSync(temporary, JSON.stringify(data, null, 2) + "\n");
+    fs.renameSync(temporary, file);
+  } catch (error) {
+    fs.rmSync(temporary, { force: true });
+    throw error;
+  }
 }
 
 /** What recording an attempt did: the attempt appended (none for a blank one) and any warning from reading the file. */
@@ -130,7 +146,12 @@ export function recordAttempt(report: GradedReport, file: string = progressFileP
     items: report.items.map(({ id, label, status, points, maxPoints }) => ({ id, label, status, points, maxPoints })),
   };
   data.attempts.push(attempt);
-  writeProgress(data, file);
+  try {
+    writeProgress(data, file);
+  } catch (error) {
+    // The grade still reaches the learner; only the record of it is missing.
+    return { notRecorded: `this attempt is not recorded: ${unusableFileReason(file, error)}` };
+  }
   return warning === undefined ? { attempt } : { attempt, warning };
 }
 

@@ -88,6 +88,9 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
 
 /** Makes tf.train.adam's arguments into a FusedAdamOptimizer (a drop-in replacement). */
 export function fusedAdam(learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon: number | null = null): FusedAdamOptimizer {
+  if (!(learningRate > 0 && Number.isFinite(learningRate))) {
+    throw new Error(`learningRate must be a positive number such as 0.001, got ${learningRate}.`);
+  }
   return new FusedAdamOptimizer(learningRate, beta1, beta2, epsilon);
 }
 

@@ -103,6 +103,7 @@ export async function runTraining<H extends TrainingHistory>(
   history: H,
   loop: (control: RunControl<H>) => Promise<void>,
 ): Promise<H> {
+  checkRunSettings(settings);
   const { owner, progress } = settings;
   const earlier = runningRuns.get(owner);
   if (earlier && !earlier.state.stoppedBy) {
@@ -133,6 +134,21 @@ export async function runTraining<H extends TrainingHistory>(
   }
 }
 
+/** Refuses settings no training can run with, naming the setting to change (an EPOCHS of 0 used to train silently nothing). */
+function checkRunSettings(settings: RunSettings): void {
+  const wholeAtLeastOne = (value: number) => Number.isInteger(value) && value >= 1;
+  if (!wholeAtLeastOne(settings.epochs)) {
+    throw new Error(`Training needs a whole number of epochs, 1 or more, got ${settings.epochs}: set EPOCHS in the settings cell (e.g. const EPOCHS = 8;) and re-run from there.`);
+  }
+  if (!wholeAtLeastOne(settings.batchSize)) {
+    throw new Error(`Training needs a whole batch size, 1 or more, got ${settings.batchSize}: set BATCH_SIZE in the settings cell (e.g. const BATCH_SIZE = 128;).`);
+  }
+  if (settings.samples === 0) throw new Error("Training needs at least one training image, got none: check TRAIN_SIZE in the settings cell.");
+}
+
+/** A run whose last epoch's loss ends this many times above its first batch's loss got worse, not better. */
+const ROSE_FACTOR = 1.5;
+
 async function guardedRun<H extends TrainingHistory>(
   settings: RunSettings,
   history: H,
@@ -146,6 +162,7 @@ async function guardedRun<H extends TrainingHistory>(
   let badLoss: { epoch: number; batch: number; name: string; value: number } | undefined;
   let epochStart = 0;
   let sums: Record<string, number> = {};
+  let firstBatchLoss: number | undefined;
 
   const onInterrupt = () => {
     if (state.stoppedBy) return;
@@ -181,6 +198,7 @@ async function guardedRun<H extends TrainingHistory>(
         badLoss = { epoch: state.epoch, batch, name: bad[0], value: bad[1] };
         return;
       }
+      firstBatchLoss ??= (losses as Record<string, number | undefined>).loss;
       for (const [name, value] of Object.entries(losses) as Array<[string, number]>) sums[name] = (sums[name] ?? 0) + value;
       const seconds = (performance.now() - epochStart) / 1000;
       progress.update(
@@ -236,6 +254,13 @@ async function guardedRun<H extends TrainingHistory>(
     history.interrupted = state.stoppedBy !== undefined && history.loss.length < epochs;
     // A stopped run was already explained in one line; the figures describe complete runs only.
     if (!history.interrupted) summarise(history, series, settings.samples, progress);
+    const lastLoss = history.loss[history.loss.length - 1];
+    if (firstBatchLoss !== undefined && lastLoss > ROSE_FACTOR * firstBatchLoss) {
+      progress.log(
+        `Warning: the loss rose from ${format(firstBatchLoss)} (first batch) to ${format(lastLoss)} (last epoch): the ` +
+          "model got worse. The learning rate is probably too high: rebuild the model with a smaller one and train again.",
+      );
+    }
     return history;
   } finally {
     process.off("SIGINT", onInterrupt);
