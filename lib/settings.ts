@@ -1,6 +1,7 @@
 /** Course settings: a profile (how much data and training) plus choices read from the environment. */
 import * as os from "node:os";
 import type { DatasetChoice } from "./data/datasets";
+import { plural } from "./plural";
 
 /** How much a run trains: `smoke` for tests, `quick` for a few CPU minutes, `full` for the lesson's scale. */
 export type ProfileName = "smoke" | "quick" | "full";
@@ -47,7 +48,7 @@ export interface TrainingSettings {
 export function describeSettings(profileName: ProfileName, settings: TrainingSettings, extras: readonly string[] = []): string {
   const { epochs, trainSize, batchSize } = settings;
   const parts = [
-    `${epochs} epoch${epochs === 1 ? "" : "s"}`,
+    plural(epochs, "epoch"),
     `${trainSize ?? "all"} training images`,
     `batches of ${batchSize}`,
     ...extras,

@@ -1,7 +1,6 @@
 /** The lesson's convolutional autoencoder: 28×28×1 images → 4×4×8 latent codes → 28×28×1 reconstructions. */
 import * as tf from "@tensorflow/tfjs";
-import { fusedAdam } from "../train/fused-adam";
-import { conv3x3 as conv, disposeSharedModels, layerSeed } from "./layers";
+import { chainHalves, conv3x3 as conv, disposeSharedModels, layerSeed, type ConvModelOptions } from "./layers";
 
 /** Shape of one input image: height, width, channels. */
 export const IMAGE_SHAPE: [number, number, number] = [28, 28, 1];
@@ -20,13 +19,8 @@ export interface Autoencoder {
   dispose(): void;
 }
 
-/** Options for building the conv autoencoder. */
-export interface ConvAutoencoderOptions {
-  /** Adam's learning rate (default 0.001, Keras' default). */
-  learningRate?: number;
-  /** Seed for the weight initialisers, so two builds start from the same weights. */
-  seed?: number;
-}
+/** Options for building the conv autoencoder: learning rate and seed. */
+export type ConvAutoencoderOptions = ConvModelOptions;
 
 /** Builds the lesson's conv autoencoder, compiled with Adam and binary cross-entropy. */
 export function buildConvAutoencoder(options: ConvAutoencoderOptions = {}): Autoencoder {
@@ -51,11 +45,7 @@ export function buildConvAutoencoder(options: ConvAutoencoderOptions = {}): Auto
   const reconstruction = conv(1, "sigmoid", "same", "reconstruction", seedFor(7)).apply(y) as tf.SymbolicTensor;
   const decoder = tf.model({ inputs: latent, outputs: reconstruction, name: "decoder" });
 
-  const input = tf.input({ shape: IMAGE_SHAPE, name: "input" });
-  const output = decoder.apply(encoder.apply(input)) as tf.SymbolicTensor;
-  const autoencoder = tf.model({ inputs: input, outputs: output, name: "conv_autoencoder" });
-  // Adam with a fused update on wasm (tf.train.adam's code elsewhere).
-  autoencoder.compile({ optimizer: fusedAdam(options.learningRate ?? 0.001), loss: "binaryCrossentropy" });
+  const autoencoder = chainHalves(encoder, decoder, "conv_autoencoder", options);
 
   return {
     autoencoder,

@@ -1,8 +1,7 @@
 /** The super-resolution model of notebook 03: 14×14×1 low-resolution images → 28×28×1 images. */
 import * as tf from "@tensorflow/tfjs";
-import { fusedAdam } from "../train/fused-adam";
 import { IMAGE_SHAPE } from "./conv-autoencoder";
-import { conv3x3, disposeSharedModels, layerSeed } from "./layers";
+import { chainHalves, conv3x3, disposeSharedModels, layerSeed, type ConvModelOptions } from "./layers";
 
 /** Shape of one low-resolution input image: the 28×28×1 originals shrunk by 2 on each side. */
 export const LOW_RES_SHAPE: [number, number, number] = [14, 14, 1];
@@ -21,13 +20,8 @@ export interface SuperResolutionModel {
   dispose(): void;
 }
 
-/** Options for building the super-resolution model. */
-export interface SuperResolutionOptions {
-  /** Adam's learning rate (default 0.001). */
-  learningRate?: number;
-  /** Seed for the weight initialisers, so two builds start from the same weights. */
-  seed?: number;
-}
+/** Options for building the super-resolution model: learning rate and seed. */
+export type SuperResolutionOptions = ConvModelOptions;
 
 /** Builds the model (two 3×3 convolutions at 14×14, ×2 up-sampling, two at 28×28), compiled with Adam and BCE. */
 export function buildSuperResolution(options: SuperResolutionOptions = {}): SuperResolutionModel {
@@ -44,10 +38,7 @@ export function buildSuperResolution(options: SuperResolutionOptions = {}): Supe
   const highRes = conv3x3(IMAGE_SHAPE[2], "sigmoid", "same", "high_res", seedFor(4)).apply(y) as tf.SymbolicTensor;
   const decoder = tf.model({ inputs: featureInput, outputs: highRes, name: "sr_decoder" });
 
-  const input = tf.input({ shape: LOW_RES_SHAPE, name: "input" });
-  const output = decoder.apply(encoder.apply(input)) as tf.SymbolicTensor;
-  const model = tf.model({ inputs: input, outputs: output, name: "super_resolution" });
-  model.compile({ optimizer: fusedAdam(options.learningRate ?? 0.001), loss: "binaryCrossentropy" });
+  const model = chainHalves(encoder, decoder, "super_resolution", options);
 
   return { model, encoder, decoder, dispose: () => disposeSharedModels(model, [model, encoder, decoder]) };
 }

@@ -3,6 +3,7 @@
  * from notebooks or as parsed JSON from answer files; anything of the wrong kind is graded wrong with a message,
  * never thrown.
  */
+import { plural } from "../plural";
 import { formatShape, sameShape } from "../shapes";
 import type { ItemStatus } from "../tasks/report";
 import type {
@@ -268,7 +269,7 @@ function matchShape(question: ShapeQuestion, value: unknown): MatchOutcome {
   const batchMessage = batchDimensionMessage(question.answer, given);
   if (batchMessage !== undefined) return { ...WRONG, message: batchMessage };
   if (given.length !== question.answer.length) {
-    return { ...WRONG, message: `your shape has ${given.length} dimension${given.length === 1 ? "" : "s"}; the question asks for a different number` };
+    return { ...WRONG, message: `your shape has ${plural(given.length, "dimension")}; the question asks for a different number` };
   }
   return WRONG;
 }

@@ -82,12 +82,12 @@ function backupPath(file: string): string {
   return fs.existsSync(plain) ? `${file}.${new Date().toISOString().replace(/[:.]/g, "-")}.bak` : plain;
 }
 
-/** Reads the progress file; a missing file is empty progress, a broken one is moved aside with a warning. */
 /** Why a progress file cannot be read or written (a folder, no permission…), and what to do about it. */
 function unusableFileReason(file: string, error: unknown): string {
   return `the progress file ${file} cannot be used (${(error as Error).message}); set AE_PROGRESS_FILE to a file you can write`;
 }
 
+/** Reads the progress file; a missing file is empty progress, a broken one is moved aside with a warning. */
 export function readProgress(file: string = progressFilePath()): ProgressRead {
   if (!fs.existsSync(file)) return { data: emptyProgress() };
   let text: string;

@@ -1,4 +1,5 @@
 /** Pure renderers for quizzes, answer templates and progress: strings only, so they work without a kernel. */
+import { plural } from "../plural";
 import { formatPoints } from "../tasks/report";
 import { questionPoints } from "./grading";
 import type { AttemptItem, AttemptScore, ProgressEntry } from "./progress";
@@ -132,7 +133,7 @@ export function renderProgressText(entries: ProgressEntry[]): string {
   const indent = " ".repeat(idWidth);
   const lines = ["Your progress", ""];
   for (const entry of entries) {
-    const tries = `${entry.attempts} attempt${entry.attempts === 1 ? "" : "s"}`;
+    const tries = plural(entry.attempts, "attempt");
     lines.push(`${entry.id.padEnd(idWidth)}  ${tries.padEnd(11)}  ${progressScoreText(entry)}`);
     if (entry.attempts === 0) continue;
     if (entry.stillWrong.length === 0) lines.push(`${indent}  all right in the latest attempt`);

@@ -176,7 +176,12 @@ export function lossChart(history: LossHistory | tf.History, options: LossChartO
     const panelNames = options.panels.map((group) => group.join(", "));
     return {
       title,
-      data: { values: values.flatMap((v) => (panelOf.has(v.series) ? [{ ...v, panel: panelOf.get(v.series) ?? "" }] : [])) },
+      data: {
+        values: values.flatMap((v) => {
+          const panel = panelOf.get(v.series);
+          return panel === undefined ? [] : [{ ...v, panel }];
+        }),
+      },
       facet: { field: "panel", type: "nominal", title: null, sort: panelNames },
       columns: options.panels.length,
       spec: {

@@ -1,6 +1,7 @@
 /** The grader of notebook 06's task: turn the dense VAE into a convolutional one, train it, check what it learned. */
 import * as tf from "@tensorflow/tfjs";
 import { IMAGE_SHAPE } from "../models/conv-autoencoder";
+import { plural } from "../plural";
 import { formatShape, sameShape } from "../shapes";
 import { asEncoderInput, isHistoryOf, type VaeHistory } from "../train/vae-fit";
 import { latentOutputs, vaeLoss, type VaeModels } from "../train/vae-step";
@@ -80,7 +81,7 @@ export function gradeConvVaeTask(vae: VaeModels, history: VaeHistory, validation
     }),
     guardedCheck("encoder-conv", "The encoder has at least one Conv2D layer", () => {
       const count = countLayers(encoder, ["Conv2D"]);
-      return { passed: count > 0, message: `it has ${count} Conv2D layer${count === 1 ? "" : "s"}` };
+      return { passed: count > 0, message: `it has ${plural(count, "Conv2D layer")}` };
     }, {
       hint: 'Add tf.layers.conv2d({ filters: 16, kernelSize: 3, strides: 2, padding: "same", activation: "relu" }) after the input (stride 2 halves the width and height), then a second one.',
       explanation: "Strided convolutions shrink 28×28 to 7×7 while learning local features, as in notebook 01's encoder.",
@@ -111,7 +112,7 @@ export function gradeConvVaeTask(vae: VaeModels, history: VaeHistory, validation
     }),
     guardedCheck("decoder-conv", "The decoder has at least one Conv2D or Conv2DTranspose layer", () => {
       const count = countLayers(decoder, ["Conv2D", "Conv2DTranspose"]);
-      return { passed: count > 0, message: `it has ${count} such layer${count === 1 ? "" : "s"}` };
+      return { passed: count > 0, message: `it has ${plural(count, "such layer")}` };
     }, {
       hint: 'Grow the image with layers such as tf.layers.conv2dTranspose({ filters: 32, kernelSize: 3, strides: 2, padding: "same", activation: "relu" }), which doubles the width and height.',
       explanation: "Transposed (or up-sampling) convolutions paint the image from local patterns, mirroring the encoder.",
@@ -152,7 +153,7 @@ function trainingChecks(vae: VaeModels, history: VaeHistory, validationImages: t
       const [first, last] = [history.loss[0], history.loss[epochs - 1]];
       return {
         passed: epochs >= 2 && last < first,
-        message: epochs < 2 ? `the history has ${epochs} finished epoch${epochs === 1 ? "" : "s"}` : `loss ${first.toFixed(1)} → ${last.toFixed(1)}`,
+        message: epochs < 2 ? `the history has ${plural(epochs, "finished epoch")}` : `loss ${first.toFixed(1)} → ${last.toFixed(1)}`,
       };
     }, {
       hint: trained

@@ -2,6 +2,7 @@
  * One feedback format for everything a learner gets graded on: quiz answers and notebook tasks.
  * A grader fills a GradedReport; the renderers turn it into a Markdown table (notebooks) or plain text (terminal).
  */
+import { plural } from "../plural";
 
 /** How one graded item came out. */
 export type ItemStatus = "right" | "partial" | "wrong" | "unanswered";
@@ -92,7 +93,7 @@ function verdict(report: GradedReport): string {
   const open = report.items.filter((item) => item.status !== "right").length;
   const [what, change] =
     report.kind === "quiz" ? ["question", "change your answers and check again"] : ["check", "change your code and grade again"];
-  return `${open} ${what}${open === 1 ? "" : "s"} to revisit: read the hints, ${change}.`;
+  return `${plural(open, what)} to revisit: read the hints, ${change}.`;
 }
 
 /** Ends text with a full stop unless it already ends in . ! ? or … (maybe followed by a closing bracket or quote). */

@@ -5,6 +5,7 @@
  */
 import * as tf from "@tensorflow/tfjs";
 import { recordFigures } from "../figures";
+import { plural } from "../plural";
 import { progressBar, type ProgressReporter } from "./progress";
 
 /** Per-epoch losses of a finished (or stopped) training run; only epochs that ran to the end are listed. */
@@ -85,7 +86,6 @@ interface RunState {
 const runningRuns = new Map<object, { finished: Promise<unknown>; state: RunState }>();
 
 const format = (value: number | undefined) => (value === undefined ? "–" : value.toFixed(4));
-const plural = (count: number, word: string) => `${count} ${word}${count === 1 ? "" : "s"}`;
 
 const describePosition = (state: RunState) =>
   state.batchesDone === state.batchesPerEpoch

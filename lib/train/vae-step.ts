@@ -57,12 +57,13 @@ export function encoderInputShape(vae: VaeModels): number[] {
   return (vae.encoder.inputs[0].shape as number[]).slice(1);
 }
 
+/** What is wrong with an encoder that does not give the VAE's three codes. */
+const notThreeOutputs = (count: number) => `the encoder must output three tensors [zMean, zLogVar, z], but it outputs ${count}`;
+const capitalised = (text: string) => text[0].toUpperCase() + text.slice(1);
+
 /** The encoder's outputs checked to be [zMean, zLogVar, z], with a message that says what is wrong otherwise. */
 export function latentOutputs(outputs: tf.Tensor | tf.Tensor[]): [tf.Tensor, tf.Tensor, tf.Tensor] {
-  if (!Array.isArray(outputs) || outputs.length !== 3) {
-    const count = Array.isArray(outputs) ? outputs.length : 1;
-    throw new Error(`the encoder must output three tensors [zMean, zLogVar, z], but it outputs ${count}`);
-  }
+  if (!Array.isArray(outputs) || outputs.length !== 3) throw new Error(notThreeOutputs(Array.isArray(outputs) ? outputs.length : 1));
   return outputs as [tf.Tensor, tf.Tensor, tf.Tensor];
 }
 
@@ -74,9 +75,7 @@ export function latentOutputs(outputs: tf.Tensor | tf.Tensor[]): [tf.Tensor, tf.
 export function checkVaeShapes(vae: VaeModels): void {
   const { encoder, decoder } = vae;
   const codes = encoder.outputs.map((output) => output.shape);
-  if (codes.length !== 3) {
-    throw new Error(`The encoder must output three tensors [zMean, zLogVar, z], but it outputs ${codes.length}.`);
-  }
+  if (codes.length !== 3) throw new Error(`${capitalised(notThreeOutputs(codes.length))}.`);
   const latent = codes[0];
   if (codes.some((shape) => shape.length !== 2 || !sameShape(shape, latent))) {
     throw new Error(
