@@ -187,14 +187,19 @@ function filesIn(folder: string, roles: IdxFileRole[]): Partial<Record<IdxFileRo
   return files;
 }
 
+/** The folders that may hold a dataset, in look-up order: `<root>/<name>`, and a root named after the dataset itself. */
+function datasetFolders(name: DatasetName, roots: string[]): string[] {
+  // AE_DATA_DIR=/data/mnist works like /data.
+  return roots.flatMap((root) => (path.basename(root) === name ? [root, path.join(root, name)] : [path.join(root, name)]));
+}
+
 /**
  * Finds a dataset's files: the first root (in order) holding all four wins; failing that, the first holding the two
  * test files (reported as test split only). A root that is itself named after the dataset counts as its folder.
  * Nothing is downloaded.
  */
 export function findDataset(name: DatasetName, roots: string[]): FoundDataset | undefined {
-  // A root named after the dataset is taken as its folder too: AE_DATA_DIR=/data/mnist works like /data.
-  const folders = roots.flatMap((root) => (path.basename(root) === name ? [root, path.join(root, name)] : [path.join(root, name)]));
+  const folders = datasetFolders(name, roots);
   for (const folder of folders) {
     const files = filesIn(folder, ROLES);
     if (files) return { name, folder, testSplitOnly: false, files };
@@ -208,8 +213,7 @@ export function findDataset(name: DatasetName, roots: string[]): FoundDataset | 
 
 /** The first folder holding some of a dataset's files but neither a full set nor the test split, with what it lacks. */
 export function incompleteDataset(name: DatasetName, roots: string[]): { folder: string; missing: string[] } | undefined {
-  for (const root of roots) {
-    const folder = path.basename(root) === name ? root : path.join(root, name);
+  for (const folder of datasetFolders(name, roots)) {
     const missing = ROLES.filter((role) => locateFile(folder, role) === undefined);
     if (missing.length > 0 && missing.length < ROLES.length) return { folder, missing: missing.map((role) => IDX_FILES[role]) };
   }
