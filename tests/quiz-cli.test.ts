@@ -62,7 +62,7 @@ describe("quiz command line", () => {
   it("check exits 0 when all answers are right and 1 when some are wrong", () => {
     const right = quiz("check", "pre-lesson", answersFile("right.json", allRight));
     assert.equal(right.code, 0, right.stderr);
-    assert.match(right.stdout, /^Pre-lesson quiz: 9 \/ 9 points \(100%\)$/m);
+    assert.match(right.stdout, /^Pre-lesson quiz: 10 \/ 10 points \(100%\)$/m);
     const oneWrong = { ...allRight, p7: wrongAnswer(preLesson.questions[6]) };
     const wrong = quiz("check", "pre-lesson", answersFile("wrong.json", oneWrong));
     assert.equal(wrong.code, 1);
@@ -78,11 +78,11 @@ describe("quiz command line", () => {
     const report = JSON.parse(run.stdout) as GradedReport;
     assert.equal(report.id, "pre-lesson");
     assert.equal(report.score, 2.33);
-    assert.equal(report.max, 9);
-    assert.equal(report.items.length, 7);
+    assert.equal(report.max, 10);
+    assert.equal(report.items.length, 8);
     assert.deepEqual(
       report.items.map((item) => [item.id, item.status, item.points]),
-      [["p1", "right", 1], ["p2", "unanswered", 0], ["p3", "unanswered", 0], ["p4", "partial", 1.33], ["p5", "wrong", 0], ["p6", "unanswered", 0], ["p7", "unanswered", 0]],
+      [["p1", "right", 1], ["p2", "unanswered", 0], ["p3", "unanswered", 0], ["p4", "partial", 1.33], ["p5", "wrong", 0], ["p6", "unanswered", 0], ["p7", "unanswered", 0], ["p8", "unanswered", 0]],
     );
     assert.match(report.items[4].message ?? "", /expected true or false/);
   });
@@ -120,14 +120,14 @@ describe("quiz command line", () => {
   it("reads an answers file that starts with a byte-order mark, as Windows editors save UTF-8 (bug: 'not valid JSON')", () => {
     const run = quiz("check", "pre-lesson", answersFile("bom.json", "\uFEFF" + JSON.stringify(allRight)));
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /9 \/ 9 points/);
+    assert.match(run.stdout, /10 \/ 10 points/);
   });
 
   it("still shows the grade when the progress file cannot be written, says why, and leaves no temporary file", () => {
     fs.mkdirSync(progressFile); // a folder where the file should be: unreadable and unwritable as a file, even for root
     const run = quiz("check", "pre-lesson", answersFile("all.json", allRight));
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /9 \/ 9 points/);
+    assert.match(run.stdout, /10 \/ 10 points/);
     assert.match(run.stdout, /this attempt is not recorded: the progress file .*progress\.json cannot be used \(EISDIR.*\); set AE_PROGRESS_FILE to a file you can write/);
     assert.deepEqual(fs.readdirSync(dir).filter((name) => name.endsWith(".tmp")), []);
     const report = quiz("report");
@@ -155,7 +155,7 @@ describe("quiz command line", () => {
     quiz("check", "pre-lesson", answersFile("2.json", { ...allRight, p2: "a", p6: ["b"] }));
     const run = quiz("report");
     assert.equal(run.code, 0);
-    assert.match(run.stdout, /^pre-lesson +2 attempts +best 9 \/ 9 \(100%\) in attempt 1 of 2; latest 7 \/ 9 \(78%\)$/m);
+    assert.match(run.stdout, /^pre-lesson +2 attempts +best 10 \/ 10 \(100%\) in attempt 1 of 2; latest 8 \/ 10 \(80%\)$/m);
     assert.match(run.stdout, /^ +not right yet in the latest attempt:\n +p2 {2}An autoencoder has two halves.*\n +p6 {2}A VAE is trained by minimising/m);
     assert.match(run.stdout, /^post-lesson +0 attempts +not tried yet$/m);
   });

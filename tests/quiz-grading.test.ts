@@ -94,7 +94,7 @@ describe("grading the course's quizzes", () => {
     assert.match(byId.p5.message ?? "", /expected true or false/);
     assert.equal(byId.p7.status, "unanswered");
     assert.equal(report.score, 2.33);
-    assert.equal(report.max, 9);
+    assert.equal(report.max, 10);
     assert.equal(report.allRight, false);
     assert.deepEqual(report.notes, ['answers for "p99" were ignored: this quiz has no question with that id']);
   });

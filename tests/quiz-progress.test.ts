@@ -142,21 +142,21 @@ describe("notebook quiz API", () => {
     const result: unknown = api.check("pre-lesson", { p1: "a", p3: "Variational Autoencoder" });
     assert.equal(result, undefined);
     assert.deepEqual(readProgress(path.join(dir, "p.json")).data.attempts.map((attempt) => attempt.score), [2]);
-    assert.match(shown[0].markdown, /^### Pre-lesson quiz: 2 \/ 9 points \(22%\)$/m);
+    assert.match(shown[0].markdown, /^### Pre-lesson quiz: 2 \/ 10 points \(20%\)$/m);
     assert.match(shown[0].markdown, /^\| –\u00a0no\u00a0answer \| `p2` \|/m);
-    assert.match(shown[0].text, /^Pre-lesson quiz: 2 \/ 9 points \(22%\)$/m);
+    assert.match(shown[0].text, /^Pre-lesson quiz: 2 \/ 10 points \(20%\)$/m);
     assert.match(shown[0].text, /^– p2 +0\/1 {2}/m);
     api.check("pre-lesson", { p1: "a" }, { record: false });
     api.check("pre-lesson", {});
-    assert.match(shown[2].markdown, /_Note: nothing was answered, so this attempt is not recorded in your progress_/);
+    assert.match(shown[2].markdown, /_Note: nothing was answered, so this attempt is not recorded in your progress file_/);
     assert.match(shown[2].text, /^Note: nothing was answered/m);
     api.check("pre-lesson", { p1: "b", p3: "variational autoencoders" });
     api.report();
     const report = shown[4];
     assert.match(report.markdown, /^\| Id \| Quiz or task \| Attempts \| Best score \| Latest score \| Not right yet in the latest attempt \|$/m);
-    assert.match(report.markdown, /^\| `pre-lesson` \| Pre-lesson quiz \| 2 \| 2 \/ 9 \(22%\), attempt 1 \| 1 \/ 9 \(11%\) \| p1, p2 \(no answer\), p4 \(no answer\), p5 \(no answer\), p6 \(no answer\), p7 \(no answer\) \|$/m);
+    assert.match(report.markdown, /^\| `pre-lesson` \| Pre-lesson quiz \| 2 \| 2 \/ 10 \(20%\), attempt 1 \| 1 \/ 10 \(10%\) \| p1, p2 \(no answer\), p4 \(no answer\), p5 \(no answer\), p6 \(no answer\), p7 \(no answer\), p8 \(no answer\) \|$/m);
     assert.match(report.markdown, /^\| `post-lesson` \| Post-lesson quiz \| 0 \| not tried yet \| {2}\| {2}\|$/m);
-    assert.match(report.text, /^pre-lesson +2 attempts +best 2 \/ 9 \(22%\) in attempt 1 of 2; latest 1 \/ 9 \(11%\)$/m);
+    assert.match(report.text, /^pre-lesson +2 attempts +best 2 \/ 10 \(20%\) in attempt 1 of 2; latest 1 \/ 10 \(10%\)$/m);
     assert.match(report.text, /^ +not right yet in the latest attempt:\n +p1 {2}/m);
   });
 });
@@ -182,7 +182,7 @@ describe("notebook quiz API, default output", () => {
   it("prints the plain text to stdout outside a kernel", () => {
     const api = createQuizApi({ quizzesDir: QUIZZES_DIR, progressFile: path.join(dir, "p.json") });
     const printed = captureStdout(() => api.check("pre-lesson", { p1: "a" }));
-    assert.match(printed, /^Pre-lesson quiz: 1 \/ 9 points \(11%\)$/m);
+    assert.match(printed, /^Pre-lesson quiz: 1 \/ 10 points \(10%\)$/m);
     assert.ok(!printed.includes("|:--"), "no Markdown table in a terminal");
   });
 
@@ -201,7 +201,7 @@ describe("notebook quiz API, default output", () => {
       assert.deepEqual(sent.map((message) => Object.keys(message.data).sort()), Array(3).fill(["text/markdown", "text/plain"]));
       assert.match(sent[0].data["text/markdown"], /^## Pre-lesson quiz$/m);
       assert.match(sent[0].data["text/plain"], /^1\. \[p1\] /m);
-      assert.match(sent[1].data["text/plain"], /^Pre-lesson quiz: 1 \/ 9 points \(11%\)$/m);
+      assert.match(sent[1].data["text/plain"], /^Pre-lesson quiz: 1 \/ 10 points \(10%\)$/m);
       assert.match(sent[2].data["text/plain"], /^Your progress$/m);
     } finally {
       kernel.lastWriteDisplayData = null;

@@ -128,8 +128,8 @@ export interface RecordOutcome {
 }
 
 /** Why an attempt is left out of the progress file. */
-export const BLANK_ATTEMPT_NOTE = "nothing was answered, so this attempt is not recorded in your progress";
-export const REVEALED_ATTEMPT_NOTE = "the answers were revealed, so this attempt is not recorded in your progress";
+export const BLANK_ATTEMPT_NOTE = "nothing was answered, so this attempt is not recorded in your progress file";
+export const REVEALED_ATTEMPT_NOTE = "the answers were revealed, so this attempt is not recorded in your progress file";
 
 /** Appends a graded attempt to the progress file, unless nothing in it was answered or its answers were revealed. */
 export function recordAttempt(report: GradedReport, file: string = progressFilePath(), now: Date = new Date()): RecordOutcome {
