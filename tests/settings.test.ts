@@ -48,7 +48,7 @@ describe("settings", () => {
   });
 
   it("sums up a settings cell in one line, with a singular for one epoch and the notebook's own settings", () => {
-    assert.equal(describeSettings("quick", PROFILES.quick), 'Profile "quick": 8 epochs, 20000 training images, batches of 128.');
+    assert.equal(describeSettings("quick", PROFILES.quick), 'Profile "quick": 8 epochs, 20000 training images, batches of 32.');
     assert.equal(describeSettings("smoke", PROFILES.smoke), 'Profile "smoke": 1 epoch, 512 training images, batches of 64.');
     assert.equal(
       describeSettings("full", { epochs: 25, trainSize: null, batchSize: 128 }, ["noise factor 0.5"]),
