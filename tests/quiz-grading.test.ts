@@ -99,6 +99,15 @@ describe("grading the course's quizzes", () => {
     assert.deepEqual(report.notes, ['answers for "p99" were ignored: this quiz has no question with that id']);
   });
 
+  it("suggests the question id a stray answer id probably meant (other case or spaces)", () => {
+    const quiz = loadQuiz("pre-lesson", QUIZZES_DIR);
+    const report = gradeQuiz(quiz, { P7: false, " p2 ": "b", p99: 1 });
+    assert.equal(report.items.find((item) => item.id === "p7")?.status, "unanswered");
+    assert.deepEqual(report.notes, [
+      'answers for "P7" (did you mean "p7"?), " p2 " (did you mean "p2"?), "p99" were ignored: this quiz has no question with that id',
+    ]);
+  });
+
   it("refuses answers that are not an object, saying what to give", () => {
     const quiz = loadQuiz("pre-lesson", QUIZZES_DIR);
     for (const answers of [null, ["a"], "a", 3]) {

@@ -57,6 +57,13 @@ function gradeQuestion(question: Question, value: unknown, options: GradeOptions
   };
 }
 
+/** A stray answer id in quotes, with the question id it probably meant when they differ only in case or spaces. */
+function strayWithSuggestion(id: string, known: ReadonlySet<string>): string {
+  const normalized = id.trim().toLowerCase();
+  const meant = [...known].find((candidate) => candidate.toLowerCase() === normalized);
+  return meant === undefined ? `"${id}"` : `"${id}" (did you mean "${meant}"?)`;
+}
+
 /** Grades answers (question id → answer) against a quiz; unanswered questions earn nothing. Never throws on odd answers. */
 export function gradeQuiz(quiz: Quiz, answers: Answers, options: GradeOptions = {}): GradedReport {
   assertAnswersObject(answers);
@@ -66,6 +73,6 @@ export function gradeQuiz(quiz: Quiz, answers: Answers, options: GradeOptions = 
   const notes =
     strays.length === 0
       ? []
-      : [`answers for ${strays.map((id) => `"${id}"`).join(", ")} were ignored: this quiz has no question with that id`];
+      : [`answers for ${strays.map((id) => strayWithSuggestion(id, known)).join(", ")} were ignored: this quiz has no question with that id`];
   return makeReport("quiz", quiz.id, quiz.title, items, notes);
 }
