@@ -141,7 +141,7 @@ function checkRunSettings(settings: RunSettings): void {
     throw new Error(`Training needs a whole number of epochs, 1 or more, got ${settings.epochs}: set EPOCHS in the settings cell (e.g. const EPOCHS = 8;) and re-run from there.`);
   }
   if (!wholeAtLeastOne(settings.batchSize)) {
-    throw new Error(`Training needs a whole batch size, 1 or more, got ${settings.batchSize}: set BATCH_SIZE in the settings cell (e.g. const BATCH_SIZE = 128;).`);
+    throw new Error(`Training needs a whole batch size, 1 or more, got ${settings.batchSize}: set BATCH_SIZE in the settings cell (e.g. const BATCH_SIZE = 32;).`);
   }
   if (settings.samples === 0) throw new Error("Training needs at least one training image, got none: check TRAIN_SIZE in the settings cell.");
 }

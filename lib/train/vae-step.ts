@@ -93,7 +93,7 @@ export function checkVaeShapes(vae: VaeModels): void {
   }
   const pixels = (shape: Shape) => shape.slice(1).reduce<number>((product, dim) => product * (dim ?? NaN), 1);
   const [imageShape, outputShape] = [encoder.inputs[0].shape, decoder.outputs[0].shape];
-  if (decoder.outputs.length !== 1 || !(pixels(outputShape) === pixels(imageShape))) {
+  if (decoder.outputs.length !== 1 || pixels(outputShape) !== pixels(imageShape)) {
     throw new Error(
       `The decoder outputs ${decoder.outputs.map((output) => formatShape(output.shape)).join(", ")}, but the encoder ` +
         `takes images ${formatShape(imageShape)}: the decoder must give back one image of the same size (check its last layers).`,
